@@ -1,0 +1,2 @@
+export { configSchema, ENVIRONMENT, type Config, type ConfigInput } from './schema.js';
+export { loadConfig, validateConfig, describeIssues, ConfigError, isPlainObject, type LoadConfigOptions } from './load-config.js';

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+/**
+ * The configuration of a Portcullis node: one schema, a description and a default on every
+ * field. `loadConfig` validates a file and the environment against it, then freezes the result.
+ * Each plugin validates its own namespace under `plugins.<strategy>` with its own schema.
+ */
+const duration = z
+  .union([z.number().int().positive(), z.string().min(1)])
+  .describe('A duration: milliseconds, or an `ms` string such as "1h" or "30m"');
+
+export const configSchema = z.object({
+  server: z
+    .object({
+      host: z.string().min(1).default('127.0.0.1').describe('Address the HTTP and WebSocket server listens on'),
+      port: z.number().int().min(0).max(65535).default(7512).describe('Port of the HTTP and WebSocket server (0 picks a free port)'),
+      maxRequestSize: z.number().int().min(1024).default(1_048_576).describe('Largest HTTP body or WebSocket message accepted, in bytes'),
+      maxHeaderSize: z.number().int().min(1024).default(16_384).describe('Largest HTTP header block accepted, in bytes'),
+      requestTimeout: z.number().int().min(1000).default(30_000).describe('Milliseconds a client has to send a whole HTTP request'),
+      allowOrigin: z.array(z.string()).default(['*']).describe('Origins allowed by CORS; "*" allows any'),
+      development: z.boolean().default(false).describe('Send stack traces in error envelopes (never in production)'),
+    })
+    .prefault({})
+    .describe('HTTP and WebSocket server'),
+  database: z
+    .object({
+      url: z.string().min(1).default('sqlite:./data/portcullis.db').describe('`sqlite:<path>` (embedded) or `postgres://user:password@host:port/db`'),
+      schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').default('public').describe('PostgreSQL schema holding the tables (created when missing)'),
+      timeout: z.number().int().min(100).default(5000).describe('Milliseconds before a database call fails with services.storage.not_connected'),
+    })
+    .prefault({})
+    .describe('Users, profiles, roles, credentials and settings'),
+  redis: z
+    .object({
+      url: z.string().min(1).optional().describe('redis://host:port/db; without it, sessions live in the SQL database (single node only)'),
+      keyPrefix: z.string().default('portcullis:').describe('Prefix of every Redis key and channel of this node'),
+      timeout: z.number().int().min(100).default(2000).describe('Milliseconds before a Redis call fails with services.cache.not_connected'),
+    })
+    .prefault({})
+    .describe('Sessions and revocation events'),
+  security: z
+    .object({
+      jwt: z
+        .object({
+          secret: z.string().min(32).optional().describe('HMAC secret of the tokens (at least 32 characters); generated once and stored in the database when absent'),
+          algorithm: z.enum(['HS256', 'HS384', 'HS512']).default('HS256').describe('JWT signature algorithm; the only one accepted when verifying'),
+          expiresIn: duration.default('1h').describe('Default lifetime of a login token'),
+          maxTTL: z.number().int().min(-1).default(-1).describe('Longest lifetime a client may ask for, in ms (-1: no limit)'),
+          gracePeriod: z.number().int().min(0).default(1000).describe('Milliseconds a refreshed token stays valid (0: revoked at once)'),
+        })
+        .prefault({}),
+      restrictedProfileIds: z.array(z.string().min(1)).min(1).default(['default']).describe('Profiles given by security:createRestrictedUser'),
+      admin: z
+        .object({
+          username: z.string().min(1).optional().describe('Creates this administrator at start when no administrator exists'),
+          password: z.string().min(1).optional().describe('Password of that administrator (never logged)'),
+        })
+        .prefault({}),
+    })
+    .prefault({})
+    .describe('Tokens and default rights'),
+  logger: z
+    .object({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Lowest level written'),
+    })
+    .prefault({}),
+  plugins: z.record(z.string(), z.unknown()).default({}).describe('One namespace per strategy plugin, e.g. `plugins.local`'),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Environment variables and the config key each one sets. */
+export const ENVIRONMENT: ReadonlyArray<{ name: string; path: string; type: 'string' | 'number' | 'boolean' | 'list' }> = [
+  { name: 'PORTCULLIS_HOST', path: 'server.host', type: 'string' },
+  { name: 'PORTCULLIS_PORT', path: 'server.port', type: 'number' },
+  { name: 'PORTCULLIS_MAX_REQUEST_SIZE', path: 'server.maxRequestSize', type: 'number' },
+  { name: 'PORTCULLIS_ALLOW_ORIGIN', path: 'server.allowOrigin', type: 'list' },
+  { name: 'PORTCULLIS_DEVELOPMENT', path: 'server.development', type: 'boolean' },
+  { name: 'PORTCULLIS_DATABASE_URL', path: 'database.url', type: 'string' },
+  { name: 'PORTCULLIS_DATABASE_SCHEMA', path: 'database.schema', type: 'string' },
+  { name: 'PORTCULLIS_REDIS_URL', path: 'redis.url', type: 'string' },
+  { name: 'PORTCULLIS_REDIS_PREFIX', path: 'redis.keyPrefix', type: 'string' },
+  { name: 'PORTCULLIS_JWT_SECRET', path: 'security.jwt.secret', type: 'string' },
+  { name: 'PORTCULLIS_JWT_EXPIRES_IN', path: 'security.jwt.expiresIn', type: 'string' },
+  { name: 'PORTCULLIS_ADMIN_USERNAME', path: 'security.admin.username', type: 'string' },
+  { name: 'PORTCULLIS_ADMIN_PASSWORD', path: 'security.admin.password', type: 'string' },
+  { name: 'PORTCULLIS_LOG_LEVEL', path: 'logger.level', type: 'string' },
+];

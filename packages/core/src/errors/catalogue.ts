@@ -1,0 +1,99 @@
+/**
+ * The one error catalogue of Portcullis. Ids, numeric codes and statuses follow Kuzzle's
+ * catalogue (lib/kerror/codes) wherever Kuzzle has the error, so that Kuzzle clients that
+ * switch on `error.id` keep working. `code` is `(domain << 24) | (subdomain << 16) | error`.
+ *
+ * Retired ids are never reused: mark them `deprecated` instead of deleting them.
+ * docs/errors.md is generated from this table (`npm run docs:errors`) and a test keeps both equal.
+ */
+export interface ErrorDefinition {
+  readonly status: number;
+  readonly code: number;
+  /** A message template; each `%s` takes the next value of the error's props. */
+  readonly message: string;
+  readonly description: string;
+}
+
+const code = (domain: number, subdomain: number, error: number): number =>
+  ((domain << 24) | (subdomain << 16) | error) >>> 0;
+
+export const ERRORS = {
+  // core (0)
+  'core.fatal.unexpected_error': { status: 500, code: code(0, 1, 1), message: 'Internal error.', description: 'An unexpected failure on the server side; its cause is logged, never sent.' },
+  'core.fatal.service_unavailable': { status: 503, code: code(0, 1, 2), message: 'Service unavailable: %s.', description: 'The node is starting or shutting down and cannot serve the request.' },
+
+  // services (1)
+  'services.storage.not_connected': { status: 503, code: code(1, 1, 24), message: 'The database is unavailable.', description: 'The SQL database did not answer in time; retry later.' },
+  'services.storage.not_found': { status: 404, code: code(1, 1, 11), message: 'Document "%s" not found in "%s".', description: 'The requested record does not exist.' },
+  'services.cache.not_connected': { status: 503, code: code(1, 3, 3), message: 'The session store is unavailable.', description: 'The session store (Redis, or the SQL database in embedded mode) did not answer in time; retry later.' },
+
+  // api (2)
+  'api.assert.invalid_type': { status: 400, code: code(2, 1, 1), message: 'Wrong type for argument "%s" (expected: %s)', description: 'An argument has the wrong type.' },
+  'api.assert.invalid_argument': { status: 400, code: code(2, 1, 2), message: 'Invalid argument "%s". Expected: %s', description: 'An argument holds an invalid value.' },
+  'api.assert.missing_argument': { status: 400, code: code(2, 1, 3), message: 'Missing argument "%s".', description: 'A required argument is missing.' },
+  'api.assert.empty_argument': { status: 400, code: code(2, 1, 4), message: 'The argument "%s" is empty.', description: 'An argument that cannot be empty is empty.' },
+  'api.assert.unexpected_argument': { status: 400, code: code(2, 1, 7), message: 'Unexpected argument "%s" (accepted arguments: %s)', description: 'An argument the action does not take was given.' },
+  'api.assert.body_required': { status: 400, code: code(2, 1, 8), message: 'The request must specify a body.', description: 'The action needs a body and none was given.' },
+  'api.assert.invalid_id': { status: 400, code: code(2, 1, 10), message: 'Invalid "_id" value: cannot start with an underscore', description: '_id values cannot start with an underscore.' },
+  'api.assert.forbidden_argument': { status: 400, code: code(2, 1, 11), message: 'The argument "%s" is not allowed by this API action.', description: 'A forbidden argument was given.' },
+  'api.process.controller_not_found': { status: 404, code: code(2, 2, 4), message: 'API controller "%s" not found.', description: 'The request names an unknown controller.' },
+  'api.process.action_not_found': { status: 404, code: code(2, 2, 5), message: 'API action "%s":"%s" not found', description: 'The request names an unknown action of a known controller.' },
+  'api.process.shutting_down': { status: 503, code: code(2, 2, 7), message: 'Rejected: this node is shutting down.', description: 'The node is shutting down and refuses new requests.' },
+  'api.process.too_many_requests': { status: 429, code: code(2, 2, 8), message: 'Rejected: requests rate limit exceeded for this user.', description: 'A rate limit was exceeded.' },
+  'api.process.admin_exists': { status: 412, code: code(2, 2, 9), message: 'Admin user is already set.', description: 'security:createFirstAdmin was called while an administrator exists.' },
+  'api.process.unauthorized_origin': { status: 401, code: code(2, 2, 12), message: 'The origin "%s" is not authorized.', description: 'The Origin header is not in server.cors.allowOrigin.' },
+  'api.process.too_many_logins_requests': { status: 429, code: code(2, 2, 13), message: 'Too many login requests.', description: 'Too many logins are waiting for a password check; retry later.' },
+
+  // network (3)
+  'network.http.request_too_large': { status: 413, code: code(3, 1, 1), message: 'Maximum HTTP request size exceeded.', description: 'The HTTP body is larger than server.maxRequestSize.' },
+  'network.http.unexpected_error': { status: 400, code: code(3, 1, 2), message: 'Caught an unexpected HTTP error: %s', description: 'The HTTP request could not be parsed.' },
+  'network.http.unsupported_verb': { status: 400, code: code(3, 1, 6), message: 'Unsupported HTTP verb "%s".', description: 'The HTTP method is not one the API serves.' },
+  'network.http.url_not_found': { status: 404, code: code(3, 1, 7), message: 'API URL not found: %s.', description: 'No route matches the method and path.' },
+  'network.http.unsupported_content': { status: 400, code: code(3, 1, 8), message: 'Invalid request content-type. Expected "application/json", got: "%s".', description: 'The body is not JSON.' },
+  'network.http.volatile_parse_failed': { status: 400, code: code(3, 1, 11), message: 'Unable to convert the "x-kuzzle-volatile" HTTP header to JSON: %s', description: 'The X-Kuzzle-Volatile header is not a JSON object.' },
+  'network.http.body_parse_failed': { status: 400, code: code(3, 1, 12), message: 'Unable to convert the HTTP body to JSON: %s', description: 'The HTTP body is not valid JSON.' },
+  'network.websocket.unexpected_error': { status: 400, code: code(3, 3, 1), message: 'Caught an unexpected WebSocket error: %s', description: 'A WebSocket message could not be parsed as a JSON request.' },
+  'network.websocket.request_too_large': { status: 413, code: code(3, 3, 3), message: 'Maximum WebSocket message size exceeded.', description: 'A WebSocket message is larger than server.maxRequestSize; the socket is closed with 1009.' },
+
+  // plugin (4)
+  'plugin.runtime.unexpected_error': { status: 500, code: code(4, 2, 2), message: 'Unexpected error from the strategy "%s".', description: 'A strategy plugin failed with an error that is not catalogued; the cause is logged.' },
+  'plugin.strategy.invalid_description': { status: 500, code: code(4, 3, 1), message: 'Strategy plugin "%s": %s', description: 'A strategy plugin does not meet the StrategyPlugin contract.' },
+  'plugin.strategy.invalid_method': { status: 500, code: code(4, 3, 2), message: 'Strategy plugin "%s": the method "%s" is missing or not a function.', description: 'A required strategy method is missing.' },
+  'plugin.strategy.strategy_already_registered': { status: 500, code: code(4, 3, 3), message: 'Strategy "%s" is already registered.', description: 'Two plugins claim the same strategy name.' },
+  'plugin.strategy.invalid_authenticator': { status: 500, code: code(4, 3, 4), message: 'Strategy plugin "%s": createPassportStrategy did not return a Passport strategy.', description: 'The Passport strategy of a plugin has no authenticate method.' },
+  'plugin.strategy.invalid_verify_return': { status: 500, code: code(4, 3, 14), message: 'Strategy "%s": verify must return a promise.', description: 'A verify method returned something other than a promise.' },
+  'plugin.strategy.invalid_verify_resolve': { status: 500, code: code(4, 3, 15), message: 'Strategy "%s": verify resolved to an invalid value.', description: 'verify must resolve to {kuid} or {kuid: null, message}.' },
+  'plugin.strategy.invalid_kuid': { status: 500, code: code(4, 3, 16), message: 'Strategy "%s": verify resolved to a non-string kuid.', description: 'verify resolved to a kuid that is not a string.' },
+  'plugin.strategy.unknown_kuid': { status: 500, code: code(4, 3, 17), message: 'Strategy "%s": verify resolved to an unknown user.', description: 'verify resolved to a kuid that has no user.' },
+  'plugin.strategy.unauthorized_removal': { status: 500, code: code(4, 3, 18), message: 'Strategy "%s" is not registered.', description: 'A strategy that is not registered cannot be removed.' },
+  'plugin.strategy.strategy_not_found': { status: 404, code: code(4, 3, 19), message: 'Strategy "%s" not found.', description: 'The strategy is not registered.' },
+  'plugin.strategy.missing_user': { status: 401, code: code(4, 3, 20), message: '%s', description: 'A login was refused: wrong credentials, unknown user or missing credentials. The message is the strategy\'s reason.' },
+  'plugin.strategy.missing_optional_method': { status: 500, code: code(4, 3, 21), message: 'Strategy "%s" does not implement the optional method "%s".', description: 'The action needs a method the strategy does not have.' },
+
+  // security (7)
+  'security.token.invalid': { status: 401, code: code(7, 1, 1), message: 'Invalid token.', description: 'The token is malformed, badly signed, revoked or unknown.' },
+  'security.token.unknown_user': { status: 500, code: code(7, 1, 2), message: 'Unknown user: cannot generate token.', description: 'A token was requested for a user that does not exist.' },
+  'security.token.ttl_exceeded': { status: 400, code: code(7, 1, 4), message: 'expiresIn value exceeds maximum allowed value.', description: 'expiresIn is larger than security.jwt.maxTTL (or infinite while maxTTL is set).' },
+  'security.token.expired': { status: 401, code: code(7, 1, 6), message: 'Token expired', description: 'The token\'s exp has passed.' },
+  'security.token.verification_error': { status: 500, code: code(7, 1, 7), message: 'Error verifying token: %s', description: 'The token could not be checked.' },
+  'security.token.refresh_forbidden': { status: 401, code: code(7, 1, 8), message: '%s cannot be refreshed.', description: 'API keys and tokens that never expire cannot be refreshed.' },
+  'security.token.invalid_expiration': { status: 400, code: code(7, 1, 9), message: 'Invalid token expiration: %s.', description: 'The requested expiry is not allowed for this kind of token.' },
+  'security.credentials.unknown_strategy': { status: 400, code: code(7, 2, 1), message: 'Unknown authentication strategy "%s"', description: 'The strategy is not registered.' },
+  'security.credentials.database_inconsistency': { status: 500, code: code(7, 2, 2), message: 'Internal database inconsistency detected: existing credentials found on non-existing user %s.', description: 'A strategy holds credentials for a kuid that has no user.' },
+  'security.credentials.rejected': { status: 400, code: code(7, 2, 3), message: 'Credentials rejected: %s', description: 'The strategy refused the credentials.' },
+  'security.credentials.already_exist': { status: 412, code: code(7, 2, 4), message: 'The user "%s" already has credentials for the strategy "%s".', description: 'createCredentials was called for a strategy where the user already has credentials.' },
+  'security.credentials.not_found': { status: 404, code: code(7, 2, 5), message: 'The user "%s" has no credentials for the strategy "%s".', description: 'The user has no credentials for this strategy.' },
+  'security.credentials.login_taken': { status: 412, code: code(7, 2, 6), message: 'Login "%s" is already used.', description: 'Another user already holds these credentials (e.g. the same username).' },
+  'security.rights.unauthorized': { status: 401, code: code(7, 3, 1), message: 'Unauthorized: authentication required to execute the action "%s:%s".', description: 'An anonymous request was refused: log in first.' },
+  'security.rights.forbidden': { status: 403, code: code(7, 3, 2), message: 'Insufficient permissions to execute the action "%s:%s" (User "%s").', description: 'The user\'s profiles do not allow the action.' },
+  'security.user.already_exists': { status: 412, code: code(7, 4, 1), message: 'Cannot create user "%s": user already exists.', description: 'A user with this kuid already exists.' },
+  'security.user.not_found': { status: 404, code: code(7, 4, 2), message: 'User "%s" not found.', description: 'The user does not exist.' },
+  'security.user.anonymous_profile_required': { status: 400, code: code(7, 4, 3), message: 'The anonymous user must keep the "anonymous" profile.', description: 'The anonymous user cannot lose its profile.' },
+  'security.user.uninitialized': { status: 400, code: code(7, 4, 5), message: 'The user "%s" has no profile.', description: 'A user must have at least one profile.' },
+  'security.profile.not_found': { status: 404, code: code(7, 6, 1), message: 'Profile "%s" not found.', description: 'The profile does not exist.' },
+  'security.role.not_found': { status: 404, code: code(7, 5, 1), message: 'Role "%s" not found.', description: 'The role does not exist.' },
+  'security.cookie.invalid': { status: 401, code: code(7, 7, 1), message: 'Invalid cookie.', description: 'The Cookie header cannot be parsed.' },
+} as const satisfies Record<string, ErrorDefinition>;
+
+/** Every catalogued error id: a misspelt id does not compile. */
+export type ErrorId = keyof typeof ERRORS;

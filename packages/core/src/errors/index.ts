@@ -1,0 +1,2 @@
+export { ERRORS, type ErrorDefinition, type ErrorId } from './catalogue.js';
+export { PortcullisError, fail, isPortcullisError, type ErrorPayload } from './portcullis-error.js';

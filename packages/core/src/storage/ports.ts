@@ -1,0 +1,132 @@
+/**
+ * The narrow storage ports of the core. Every implementation (SQLite, PostgreSQL, Redis) passes
+ * the same conformance suite (packages/core/test/storage/*.conformance.ts). Misses are `null`
+ * or `false` here; they become catalogued errors only at the edge. A store that cannot be
+ * reached throws `services.storage.not_connected` (SQL) or `services.cache.not_connected`
+ * (sessions) within its configured timeout.
+ */
+import type { Policy, RoleControllers } from '../security/types.js';
+
+export interface UserContent {
+  profileIds: string[];
+  [field: string]: unknown;
+}
+
+export interface UserRecord {
+  _id: string;
+  content: UserContent;
+}
+
+export interface ProfileRecord {
+  _id: string;
+  policies: Policy[];
+  rateLimit?: number;
+}
+
+export interface RoleRecord {
+  _id: string;
+  controllers: RoleControllers;
+}
+
+export interface UserStore {
+  get(id: string): Promise<UserRecord | null>;
+  /** @returns false when a user with this id exists already */
+  insert(user: UserRecord): Promise<boolean>;
+  /** Replaces the user's content. @returns false when the user does not exist */
+  replace(user: UserRecord): Promise<boolean>;
+  /** @returns false when the user did not exist */
+  delete(id: string): Promise<boolean>;
+  /** Whether any user holds this profile (used for "an admin exists"). */
+  existsWithProfile(profileId: string): Promise<boolean>;
+}
+
+/** Profiles and roles: small documents by id. */
+export interface DocumentStore<T extends { _id: string }> {
+  get(id: string): Promise<T | null>;
+  /** Creates or replaces. */
+  put(document: T): Promise<void>;
+  /** @returns false when the document did not exist */
+  delete(id: string): Promise<boolean>;
+  list(): Promise<T[]>;
+}
+
+/**
+ * A strategy's record of one user's credentials. `login` is the strategy-side identifier
+ * (a username, a directory login); it is unique per strategy. `data` is private to the
+ * strategy (a password hash, say) and never leaves the core.
+ */
+export interface CredentialRecord {
+  strategy: string;
+  kuid: string;
+  login: string;
+  data: Record<string, unknown>;
+}
+
+export type CredentialInsertResult = 'created' | 'kuid_taken' | 'login_taken';
+
+export interface CredentialStore {
+  findByKuid(strategy: string, kuid: string): Promise<CredentialRecord | null>;
+  findByLogin(strategy: string, login: string): Promise<CredentialRecord | null>;
+  insert(record: CredentialRecord): Promise<CredentialInsertResult>;
+  /** Replaces login and data. @returns 'login_taken' when another user holds the new login, false when missing */
+  update(record: CredentialRecord): Promise<boolean | 'login_taken'>;
+  /** @returns false when there was nothing to delete */
+  delete(strategy: string, kuid: string): Promise<boolean>;
+  /** Names of the strategies in which this user holds credentials. */
+  strategiesOf(kuid: string): Promise<string[]>;
+}
+
+/** Node-wide settings shared by every node of a cluster (the generated JWT secret, say). */
+export interface SettingsStore {
+  get(key: string): Promise<string | null>;
+  /** Stores `value` unless the key exists; returns the value that is stored in the end (first writer wins). */
+  setIfAbsent(key: string, value: string): Promise<string>;
+}
+
+export type TokenKind = 'kauth' | 'kapikey';
+
+/** A session: the server-side half of a token. A token is valid only while its session exists. */
+export interface Session {
+  /** Random id (the token's `jti`), at least 128 bits. */
+  id: string;
+  kuid: string;
+  kind: TokenKind;
+  /** Epoch ms, or -1 for a session that never expires. */
+  expiresAt: number;
+  /** Lifetime asked for at creation, in ms, or -1. */
+  ttl: number;
+  /** Set once the token was refreshed: it then lives only for the grace period and cannot be refreshed again. */
+  refreshed: boolean;
+}
+
+export interface SessionStore {
+  /** Stores the session with a time to live that ends at `expiresAt` (none when -1). */
+  create(session: Session): Promise<void>;
+  get(id: string): Promise<Session | null>;
+  /**
+   * Marks the session refreshed and shortens its life to `graceMs` (0 deletes it), atomically.
+   * @returns false when the session is missing or was refreshed already
+   */
+  markRefreshed(id: string, graceMs: number): Promise<boolean>;
+  /** Deletes one session and announces its revocation to every node. @returns false when missing */
+  delete(id: string): Promise<boolean>;
+  /** Deletes every session of a user (optionally but one kind) and announces it. @returns the deleted ids */
+  deleteByUser(kuid: string, kind?: TokenKind): Promise<string[]>;
+  /** Listens to revocations made by any node (this one included). */
+  onRevoked(listener: (sessionIds: string[]) => void): void;
+}
+
+/** Every store a node needs, opened from the config. */
+export interface Storage {
+  users: UserStore;
+  profiles: DocumentStore<ProfileRecord>;
+  roles: DocumentStore<RoleRecord>;
+  credentials: CredentialStore;
+  settings: SettingsStore;
+  sessions: SessionStore;
+  /** Describes the stores for the start-up log line, without secrets: e.g. "sqlite:./data/portcullis.db". */
+  describe(): { database: string; sessions: string };
+  /** Whether each store answers (for server:healthCheck). */
+  ping(): Promise<{ database: boolean; sessions: boolean }>;
+  close(): Promise<void>;
+}

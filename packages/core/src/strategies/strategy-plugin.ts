@@ -1,0 +1,85 @@
+import type { Strategy } from 'passport-strategy';
+import type { Logger } from 'pino';
+import type { CredentialInsertResult, CredentialRecord } from '../storage/ports.js';
+
+/**
+ * The request a Passport strategy sees: built by the core from the API request, whatever the
+ * protocol (HTTP, WebSocket), so that strategies run without Express.
+ */
+export interface PassportRequest {
+  method: string;
+  url: string;
+  /** The login body (the credentials). */
+  body: Record<string, unknown>;
+  /** The request's arguments (query string over HTTP). */
+  query: Record<string, unknown>;
+  headers: Record<string, string | string[] | undefined>;
+  /** Address of the client, when known. */
+  ip: string | undefined;
+}
+
+/** What `verify` resolves to: the user's kuid on success, or `{kuid: null, message}` / false on failure. */
+export type VerifyResult = { kuid: string } | { kuid: null; message?: string } | false;
+
+/** Non-sensitive description of a user's credentials, sent to clients as is (never a hash or a password). */
+export type CredentialInfo = Record<string, unknown>;
+
+/** Credentials of one strategy: the core's {@link CredentialStore}, scoped to the plugin's strategy name. */
+export interface StrategyCredentials {
+  findByKuid(kuid: string): Promise<CredentialRecord | null>;
+  findByLogin(login: string): Promise<CredentialRecord | null>;
+  insert(record: Omit<CredentialRecord, 'strategy'>): Promise<CredentialInsertResult>;
+  update(record: Omit<CredentialRecord, 'strategy'>): Promise<boolean | 'login_taken'>;
+  delete(kuid: string): Promise<boolean>;
+}
+
+/** What the core hands a plugin factory: no globals, only what a strategy needs. */
+export interface StrategyContext {
+  /** The strategy name the plugin is registered under. */
+  name: string;
+  /** The raw `plugins.<name>` namespace of the config: the plugin validates it with its own schema. */
+  config: unknown;
+  credentials: StrategyCredentials;
+  /** A child logger namespaced `portcullis:strategy:<name>`. */
+  logger: Logger;
+}
+
+/** Passport's verify callback as the core builds it: `(req, ...strategyArgs, done)`. */
+export type PassportVerify = (...args: unknown[]) => void;
+
+/**
+ * A strategy plugin: Kuzzle's method set (reference §7.2), typed. Errors meant for the client
+ * are `PortcullisError`s; any other error becomes `plugin.runtime.unexpected_error` (logged).
+ */
+export interface StrategyPlugin {
+  /** Strategy name, e.g. "local"; lower case letters, digits, "-" and "_". */
+  readonly name: string;
+  /** The credential fields, informative (security:getCredentialFields). */
+  readonly fields: readonly string[];
+  /**
+   * Builds the Passport strategy. The plugin must create it with `passReqToCallback: true` and
+   * hand it `verify` unchanged: the core's adapter calls {@link StrategyPlugin.verify}.
+   */
+  createPassportStrategy(verify: PassportVerify): Strategy;
+  /** Checks what the Passport strategy extracted, e.g. `(req, username, password)`. Throws only on real faults. */
+  verify(request: PassportRequest, ...args: unknown[]): Promise<VerifyResult>;
+  exists(kuid: string): Promise<boolean>;
+  /** Throws a PortcullisError to refuse. `isUpdate` means partial credentials. */
+  validate(credentials: Record<string, unknown>, kuid: string | null, isUpdate: boolean): Promise<void>;
+  create(credentials: Record<string, unknown>, kuid: string): Promise<CredentialInfo>;
+  update(credentials: Record<string, unknown>, kuid: string): Promise<CredentialInfo>;
+  delete(kuid: string): Promise<void>;
+  /** The user's credentials, or null when the user has none in this strategy. */
+  getInfo?(kuid: string): Promise<CredentialInfo | null>;
+  /** Credentials by strategy-side id (a username), or null. */
+  getById?(id: string): Promise<CredentialInfo | null>;
+  afterRegister?(strategy: Strategy): void | Promise<void>;
+  /** Releases what the plugin holds (connections, timers) when it is unregistered. */
+  close?(): Promise<void>;
+}
+
+/** A plugin package exports a factory: it receives its context and returns the plugin. */
+export type StrategyFactory = (context: StrategyContext) => StrategyPlugin | Promise<StrategyPlugin>;
+
+export const REQUIRED_METHODS = ['createPassportStrategy', 'verify', 'exists', 'validate', 'create', 'update', 'delete'] as const;
+export const OPTIONAL_METHODS = ['getInfo', 'getById', 'afterRegister', 'close'] as const;
