@@ -52,6 +52,7 @@ export const ERRORS = {
   'network.http.unsupported_content': { status: 400, code: code(3, 1, 8), message: 'Invalid request content-type. Expected "application/json", got: "%s".', description: 'The body is not JSON.' },
   'network.http.volatile_parse_failed': { status: 400, code: code(3, 1, 11), message: 'Unable to convert the "x-kuzzle-volatile" HTTP header to JSON: %s', description: 'The X-Kuzzle-Volatile header is not a JSON object.' },
   'network.http.body_parse_failed': { status: 400, code: code(3, 1, 12), message: 'Unable to convert the HTTP body to JSON: %s', description: 'The HTTP body is not valid JSON.' },
+  'network.http.headers_too_large': { status: 431, code: code(3, 1, 16), message: 'Request header fields too large.', description: 'The HTTP header block is larger than server.maxHeaderSize.' },
   'network.websocket.unexpected_error': { status: 400, code: code(3, 3, 1), message: 'Caught an unexpected WebSocket error: %s', description: 'A WebSocket message could not be parsed as a JSON request.' },
   'network.websocket.request_too_large': { status: 413, code: code(3, 3, 3), message: 'Maximum WebSocket message size exceeded.', description: 'A WebSocket message is larger than server.maxRequestSize; the socket is closed with 1009.' },
 

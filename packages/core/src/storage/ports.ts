@@ -110,8 +110,11 @@ export interface SessionStore {
   markRefreshed(id: string, graceMs: number): Promise<boolean>;
   /** Deletes one session and announces its revocation to every node. @returns false when missing */
   delete(id: string): Promise<boolean>;
-  /** Deletes every session of a user (optionally but one kind) and announces it. @returns the deleted ids */
-  deleteByUser(kuid: string, kind?: TokenKind): Promise<string[]>;
+  /**
+   * Deletes every session of a user (of one kind when given; all but `exceptId` when given) and
+   * announces it. @returns the deleted ids
+   */
+  deleteByUser(kuid: string, kind?: TokenKind, exceptId?: string): Promise<string[]>;
   /** Listens to revocations made by any node (this one included). */
   onRevoked(listener: (sessionIds: string[]) => void): void;
 }

@@ -1,0 +1,70 @@
+import { fail } from '../errors/index.js';
+import type { DocumentStore, ProfileRecord, RoleRecord, UserRecord, UserStore } from '../storage/ports.js';
+import { ADMIN_PROFILE_ID, DEFAULT_PROFILES, DEFAULT_ROLES } from './defaults.js';
+import { describeRights, isAllowed, type RightEntry, type RightsTarget } from './rights.js';
+import { ANONYMOUS_KUID, type Profile, type Role } from './types.js';
+
+/** The anonymous user: virtual, never stored (reference §4.4). */
+export const ANONYMOUS_USER: Readonly<UserRecord> = Object.freeze({
+  _id: ANONYMOUS_KUID,
+  content: { profileIds: ['anonymous'], name: 'Anonymous' },
+});
+
+export interface SecurityStores {
+  users: UserStore;
+  profiles: DocumentStore<ProfileRecord>;
+  roles: DocumentStore<RoleRecord>;
+}
+
+/**
+ * Users, profiles and roles, and the rights they grant. Roles and profiles are few and read on
+ * every request: they are held in memory, loaded at start.
+ */
+export class SecurityService {
+  private roles = new Map<string, Role>();
+  private profiles = new Map<string, Profile>();
+
+  constructor(private readonly stores: SecurityStores) {}
+
+  /** Stores the default roles and profiles that are missing (never overwrites), then loads them all. */
+  async init(): Promise<void> {
+    for (const role of DEFAULT_ROLES) if (!(await this.stores.roles.get(role._id))) await this.stores.roles.put(structuredClone(role));
+    for (const profile of DEFAULT_PROFILES) if (!(await this.stores.profiles.get(profile._id))) await this.stores.profiles.put(structuredClone(profile));
+    this.roles = new Map((await this.stores.roles.list()).map((role) => [role._id, role]));
+    this.profiles = new Map((await this.stores.profiles.list()).map((profile) => [profile._id, profile]));
+  }
+
+  /** The user, the anonymous user for "-1" / "anonymous", or null. */
+  async getUser(kuid: string): Promise<UserRecord | null> {
+    if (kuid === ANONYMOUS_KUID || kuid === 'anonymous') return ANONYMOUS_USER;
+    return this.stores.users.get(kuid);
+  }
+
+  /** @throws security.user.not_found */
+  async requireUser(kuid: string): Promise<UserRecord> {
+    const user = await this.getUser(kuid);
+    if (!user) throw fail('security.user.not_found', kuid);
+    return user;
+  }
+
+  isAllowed(user: UserRecord, target: RightsTarget): boolean {
+    return isAllowed(this.profilesOf(user), this.roles, target);
+  }
+
+  rightsOf(user: UserRecord): RightEntry[] {
+    return describeRights(this.profilesOf(user), this.roles);
+  }
+
+  /** @throws security.profile.not_found for the first unknown profile id */
+  assertProfilesExist(profileIds: readonly string[]): void {
+    for (const id of profileIds) if (!this.profiles.has(id)) throw fail('security.profile.not_found', id);
+  }
+
+  adminExists(): Promise<boolean> {
+    return this.stores.users.existsWithProfile(ADMIN_PROFILE_ID);
+  }
+
+  private profilesOf(user: UserRecord): Profile[] {
+    return user.content.profileIds.flatMap((id) => this.profiles.get(id) ?? []);
+  }
+}

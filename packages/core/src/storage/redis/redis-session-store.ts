@@ -1,0 +1,239 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { PortcullisError } from '../../errors/index.js';
+import type { Logger } from '../../logging/logger.js';
+import type { Session, SessionStore, TokenKind } from '../ports.js';
+
+/** What the Redis session store needs from the config (`config.redis`). */
+export interface RedisSessionStoreOptions {
+  /** redis://host:port/db (rediss:// for TLS). */
+  url: string;
+  /** Prefix of every key and of the revocation channel. */
+  keyPrefix: string;
+  /** Milliseconds before a call fails with services.cache.not_connected. */
+  timeout: number;
+}
+
+type RevocationListener = (sessionIds: string[]) => void;
+
+// KEYS: session hash, user set. ARGV: id, kuid, kind, expiresAt, ttl, now.
+// The user set lives as long as its longest session, so that it does not outlive its members.
+const CREATE = `
+local setTtl = redis.call('PTTL', KEYS[2])
+redis.call('HSET', KEYS[1], 'kuid', ARGV[2], 'kind', ARGV[3], 'expiresAt', ARGV[4], 'ttl', ARGV[5], 'refreshed', '0')
+redis.call('SADD', KEYS[2], ARGV[1])
+local at = tonumber(ARGV[4])
+if at == -1 then
+  redis.call('PERSIST', KEYS[2])
+  return 1
+end
+redis.call('PEXPIREAT', KEYS[1], at)
+if setTtl == -2 or (setTtl >= 0 and at > tonumber(ARGV[6]) + setTtl) then redis.call('PEXPIREAT', KEYS[2], at) end
+return 1`;
+
+// KEYS: session hash. ARGV: grace ms, expiresAt after the grace. Only the first call finds refreshed = '0'.
+const MARK_REFRESHED = `
+if redis.call('HGET', KEYS[1], 'refreshed') ~= '0' then return 0 end
+local grace = tonumber(ARGV[1])
+if grace <= 0 then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+local pttl = redis.call('PTTL', KEYS[1])
+if pttl < 0 or pttl > grace then
+  redis.call('PEXPIRE', KEYS[1], grace)
+  redis.call('HSET', KEYS[1], 'refreshed', '1', 'expiresAt', ARGV[2])
+else
+  redis.call('HSET', KEYS[1], 'refreshed', '1')
+end
+return 1`;
+
+function clientOptions(timeout: number): RedisOptions {
+  return {
+    lazyConnect: true,
+    connectTimeout: timeout,
+    commandTimeout: timeout,
+    // Fail at once while disconnected instead of queueing; reconnect forever in the background.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+  };
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expiry = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, expiry]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Sessions in Redis, shared by every node: a hash per session with a TTL, a set of session ids
+ * per user, and revocations published on `<prefix>revocations` to every node's listeners
+ * (this node's too, through its own subscription, so each listener hears a revocation once).
+ * Every method throws services.cache.not_connected when Redis does not answer within the
+ * timeout; the connections reconnect by themselves when Redis is back.
+ */
+export class RedisSessionStore implements SessionStore {
+  private readonly listeners = new Set<RevocationListener>();
+  private readonly channel: string;
+
+  private constructor(
+    private readonly client: Redis,
+    private readonly subscriber: Redis,
+    private readonly prefix: string,
+    private readonly logger: Logger,
+  ) {
+    this.channel = `${prefix}revocations`;
+    for (const [name, connection] of [['commands', client], ['subscriber', subscriber]] as const) watch(connection, name, logger);
+    subscriber.on('message', (channel: string, message: string) => this.receive(channel, message));
+  }
+
+  /**
+   * Connects both connections and subscribes to the revocation channel.
+   * @throws services.cache.not_connected when Redis cannot be reached within `options.timeout`
+   */
+  static async open(options: RedisSessionStoreOptions, logger: Logger): Promise<RedisSessionStore> {
+    const client = new Redis(options.url, clientOptions(options.timeout));
+    const store = new RedisSessionStore(client, client.duplicate(), options.keyPrefix, logger);
+    try {
+      await withTimeout(Promise.all([client.connect(), store.subscriber.connect()]), options.timeout);
+      await store.subscriber.subscribe(store.channel);
+      return store;
+    } catch (error) {
+      await store.close();
+      throw new PortcullisError('services.cache.not_connected', [], { cause: error });
+    }
+  }
+
+  create(session: Session): Promise<void> {
+    return this.call(async () => {
+      await this.client.eval(CREATE, 2, this.sessionKey(session.id), this.userKey(session.kuid),
+        session.id, session.kuid, session.kind, session.expiresAt, session.ttl, Date.now());
+    });
+  }
+
+  get(id: string): Promise<Session | null> {
+    return this.call(async () => {
+      const fields = await this.client.hgetall(this.sessionKey(id));
+      if (fields.kuid === undefined || fields.kind === undefined) return null;
+      return {
+        id, kuid: fields.kuid, kind: fields.kind as TokenKind,
+        expiresAt: Number(fields.expiresAt), ttl: Number(fields.ttl), refreshed: fields.refreshed === '1',
+      };
+    });
+  }
+
+  markRefreshed(id: string, graceMs: number): Promise<boolean> {
+    return this.call(async () => {
+      const marked = await this.client.eval(MARK_REFRESHED, 1, this.sessionKey(id), graceMs, Date.now() + graceMs);
+      return marked === 1;
+    });
+  }
+
+  delete(id: string): Promise<boolean> {
+    return this.call(async () => {
+      const replies = await this.client.multi().hget(this.sessionKey(id), 'kuid').del(this.sessionKey(id)).exec();
+      const [kuid, deleted] = (replies ?? []).map(([error, reply]) => { if (error) throw error; return reply; });
+      if (deleted !== 1) return false;
+      if (typeof kuid === 'string') await this.client.srem(this.userKey(kuid), id);
+      await this.publish([id]);
+      return true;
+    });
+  }
+
+  deleteByUser(kuid: string, kind?: TokenKind): Promise<string[]> {
+    return this.call(async () => {
+      const ids = await this.client.smembers(this.userKey(kuid));
+      if (ids.length === 0) return [];
+      const kinds = await Promise.all(ids.map((id) => this.client.hget(this.sessionKey(id), 'kind')));
+      const gone = ids.filter((_, index) => kinds[index] === null);
+      const targets = ids.filter((_, index) => kinds[index] !== null && (kind === undefined || kinds[index] === kind));
+      const deleted = await Promise.all(targets.map((id) => this.client.del(this.sessionKey(id))));
+      const revoked = targets.filter((_, index) => deleted[index] === 1);
+      // Ids of expired sessions linger in the set until now: harmless, and dropped here.
+      if (gone.length + targets.length > 0) await this.client.srem(this.userKey(kuid), ...gone, ...targets);
+      if (revoked.length > 0) await this.publish(revoked);
+      return revoked;
+    });
+  }
+
+  onRevoked(listener: RevocationListener): void {
+    this.listeners.add(listener);
+  }
+
+  /** Whether Redis answers a PING in time. */
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.client.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  /** Closes both connections and stops reconnecting. */
+  async close(): Promise<void> {
+    await Promise.all([this.client, this.subscriber].map(async (connection) => {
+      if (connection.status === 'ready') await connection.quit().catch(() => undefined);
+      connection.disconnect();
+    }));
+  }
+
+  private sessionKey(id: string): string {
+    return `${this.prefix}session:${id}`;
+  }
+
+  private userKey(kuid: string): string {
+    return `${this.prefix}user-sessions:${kuid}`;
+  }
+
+  private async publish(ids: string[]): Promise<void> {
+    await this.client.publish(this.channel, JSON.stringify(ids));
+  }
+
+  private receive(channel: string, message: string): void {
+    if (channel !== this.channel) return;
+    let ids: unknown;
+    try {
+      ids = JSON.parse(message);
+    } catch {
+      ids = null;
+    }
+    if (!Array.isArray(ids) || !ids.every((id): id is string => typeof id === 'string')) {
+      this.logger.warn({ channel }, 'ignored a malformed revocation message');
+      return;
+    }
+    for (const listener of this.listeners) {
+      try {
+        listener(ids);
+      } catch (error) {
+        this.logger.error({ err: error }, 'a revocation listener failed');
+      }
+    }
+  }
+
+  private async call<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw new PortcullisError('services.cache.not_connected', [], { cause: error });
+    }
+  }
+}
+
+/** Logs an outage once, and the recovery, instead of every failed reconnection attempt. */
+function watch(connection: Redis, name: string, logger: Logger): void {
+  let down = false;
+  connection.on('error', (error: Error) => {
+    if (!down) logger.warn({ err: error, connection: name }, 'Redis connection lost; reconnecting');
+    down = true;
+  });
+  connection.on('ready', () => {
+    if (down) logger.info({ connection: name }, 'Redis connection back');
+    down = false;
+  });
+}

@@ -1,0 +1,89 @@
+import type { Kysely } from 'kysely';
+import type { CredentialInsertResult, CredentialRecord, CredentialStore } from '../ports.js';
+import { guard, isUniqueViolation } from './sql-errors.js';
+import type { Tables } from './tables.js';
+
+const UNAVAILABLE = 'services.storage.not_connected';
+
+type CredentialRow = Tables['credentials'];
+
+/**
+ * Credentials keyed by (strategy, kuid), with a unique (strategy, login): the database, not a
+ * read-then-write, decides who wins a login.
+ * Every method throws services.storage.not_connected when the database does not answer in time.
+ */
+export class SqlCredentialStore implements CredentialStore {
+  constructor(private readonly db: Kysely<Tables>) {}
+
+  findByKuid(strategy: string, kuid: string): Promise<CredentialRecord | null> {
+    return this.findOne('kuid', strategy, kuid);
+  }
+
+  findByLogin(strategy: string, login: string): Promise<CredentialRecord | null> {
+    return this.findOne('login', strategy, login);
+  }
+
+  insert(record: CredentialRecord): Promise<CredentialInsertResult> {
+    return guard(UNAVAILABLE, async () => {
+      // Two attempts: a conflicting row may vanish between the insert and the look-up.
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const result = await this.db.insertInto('credentials')
+          .values(toRow(record))
+          .onConflict((conflict) => conflict.doNothing())
+          .executeTakeFirst();
+        if ((result.numInsertedOrUpdatedRows ?? 0n) > 0n) return 'created';
+        if (await this.findByKuid(record.strategy, record.kuid)) return 'kuid_taken';
+        if (await this.findByLogin(record.strategy, record.login)) return 'login_taken';
+      }
+      return 'login_taken';
+    });
+  }
+
+  update(record: CredentialRecord): Promise<boolean | 'login_taken'> {
+    return guard(UNAVAILABLE, async () => {
+      try {
+        const result = await this.db.updateTable('credentials')
+          .set({ login: record.login, data: JSON.stringify(record.data) })
+          .where('strategy', '=', record.strategy)
+          .where('kuid', '=', record.kuid)
+          .executeTakeFirst();
+        return result.numUpdatedRows > 0n;
+      } catch (error) {
+        if (isUniqueViolation(error)) return 'login_taken';
+        throw error;
+      }
+    });
+  }
+
+  delete(strategy: string, kuid: string): Promise<boolean> {
+    return guard(UNAVAILABLE, async () => {
+      const result = await this.db.deleteFrom('credentials')
+        .where('strategy', '=', strategy).where('kuid', '=', kuid).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    });
+  }
+
+  strategiesOf(kuid: string): Promise<string[]> {
+    return guard(UNAVAILABLE, async () => {
+      const rows = await this.db.selectFrom('credentials').select('strategy')
+        .where('kuid', '=', kuid).orderBy('strategy').execute();
+      return rows.map((row) => row.strategy);
+    });
+  }
+
+  private findOne(column: 'kuid' | 'login', strategy: string, value: string): Promise<CredentialRecord | null> {
+    return guard(UNAVAILABLE, async () => {
+      const row = await this.db.selectFrom('credentials').selectAll()
+        .where('strategy', '=', strategy).where(column, '=', value).executeTakeFirst();
+      return row === undefined ? null : fromRow(row);
+    });
+  }
+}
+
+function toRow(record: CredentialRecord): CredentialRow {
+  return { strategy: record.strategy, kuid: record.kuid, login: record.login, data: JSON.stringify(record.data) };
+}
+
+function fromRow(row: CredentialRow): CredentialRecord {
+  return { strategy: row.strategy, kuid: row.kuid, login: row.login, data: JSON.parse(row.data) as Record<string, unknown> };
+}

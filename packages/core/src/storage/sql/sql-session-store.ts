@@ -1,0 +1,139 @@
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
+import type { Logger } from '../../logging/logger.js';
+import type { Session, SessionStore, TokenKind } from '../ports.js';
+import { guard } from './sql-errors.js';
+import type { Tables } from './tables.js';
+
+const UNAVAILABLE = 'services.cache.not_connected';
+type RevocationListener = (sessionIds: string[]) => void;
+type SessionFilter = (eb: ExpressionBuilder<Tables, 'sessions'>) => Expression<SqlBool>;
+
+/** Rows that have not expired at `now` (expiry is enforced on read; the purge only reclaims space). */
+function live(now: number): SessionFilter {
+  return (eb: ExpressionBuilder<Tables, 'sessions'>) => eb.or([eb('expires_at', '=', -1), eb('expires_at', '>', now)]);
+}
+
+function isLive(expiresAt: number | string, now: number): boolean {
+  const at = Number(expiresAt);
+  return at === -1 || at > now;
+}
+
+/**
+ * Sessions in the SQL database, for a single embedded node: revocations reach only this
+ * process's listeners. Every method throws services.cache.not_connected when the database does
+ * not answer in time.
+ */
+export class SqlSessionStore implements SessionStore {
+  private readonly listeners = new Set<RevocationListener>();
+  private readonly purgeTimer: NodeJS.Timeout;
+
+  /** @param purgeInterval milliseconds between two deletions of expired rows (default 60 s) */
+  constructor(private readonly db: Kysely<Tables>, private readonly logger: Logger, purgeInterval = 60_000) {
+    this.purgeTimer = setInterval(() => {
+      this.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired sessions'));
+    }, purgeInterval);
+    // The purge must never keep the process alive on its own.
+    this.purgeTimer.unref();
+  }
+
+  create(session: Session): Promise<void> {
+    return guard(UNAVAILABLE, async () => {
+      await this.db.insertInto('sessions').values({
+        id: session.id, kuid: session.kuid, kind: session.kind,
+        expires_at: session.expiresAt, ttl: session.ttl, refreshed: session.refreshed ? 1 : 0,
+      }).execute();
+    });
+  }
+
+  get(id: string): Promise<Session | null> {
+    return guard(UNAVAILABLE, async () => {
+      const row = await this.db.selectFrom('sessions').selectAll()
+        .where('id', '=', id).where(live(Date.now())).executeTakeFirst();
+      if (row === undefined) return null;
+      return {
+        id: row.id, kuid: row.kuid, kind: row.kind as TokenKind,
+        expiresAt: Number(row.expires_at), ttl: Number(row.ttl), refreshed: row.refreshed === 1,
+      };
+    });
+  }
+
+  markRefreshed(id: string, graceMs: number): Promise<boolean> {
+    return guard(UNAVAILABLE, async () => {
+      const now = Date.now();
+      // `refreshed = 0` in each statement's condition makes the first caller the only winner.
+      if (graceMs <= 0) {
+        const result = await this.db.deleteFrom('sessions')
+          .where('id', '=', id).where('refreshed', '=', 0).where(live(now)).executeTakeFirst();
+        return result.numDeletedRows > 0n;
+      }
+      const row = await this.db.selectFrom('sessions').select('expires_at')
+        .where('id', '=', id).where('refreshed', '=', 0).where(live(now)).executeTakeFirst();
+      if (row === undefined) return false;
+      const current = Number(row.expires_at);
+      const expiresAt = current === -1 ? now + graceMs : Math.min(current, now + graceMs);
+      const result = await this.db.updateTable('sessions').set({ refreshed: 1, expires_at: expiresAt })
+        .where('id', '=', id).where('refreshed', '=', 0).executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    });
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const deleted = await this.deleteWhere((eb) => eb('id', '=', id));
+    return deleted.length > 0;
+  }
+
+  deleteByUser(kuid: string, kind?: TokenKind): Promise<string[]> {
+    return this.deleteWhere((eb) => (kind === undefined
+      ? eb('kuid', '=', kuid)
+      : eb.and([eb('kuid', '=', kuid), eb('kind', '=', kind)])));
+  }
+
+  onRevoked(listener: RevocationListener): void {
+    this.listeners.add(listener);
+  }
+
+  /** Deletes the rows that expired before `now`. @returns how many */
+  purgeExpired(now = Date.now()): Promise<number> {
+    return guard(UNAVAILABLE, async () => {
+      const result = await this.db.deleteFrom('sessions')
+        .where('expires_at', '<>', -1).where('expires_at', '<=', now).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+
+  /** Whether the sessions table answers. */
+  async ping(): Promise<boolean> {
+    try {
+      await this.db.selectFrom('sessions').select('id').limit(1).execute();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Stops the purge timer; the database itself belongs to the caller. */
+  async close(): Promise<void> {
+    clearInterval(this.purgeTimer);
+  }
+
+  /** Deletes matching rows; announces and returns the ids of those that had not expired yet. */
+  private deleteWhere(filter: SessionFilter): Promise<string[]> {
+    return guard(UNAVAILABLE, async () => {
+      const now = Date.now();
+      const rows = await this.db.deleteFrom('sessions').where(filter).returning(['id', 'expires_at']).execute();
+      const ids = rows.filter((row) => isLive(row.expires_at, now)).map((row) => row.id);
+      if (ids.length > 0) this.announce(ids);
+      return ids;
+    });
+  }
+
+  private announce(ids: string[]): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(ids);
+      } catch (error) {
+        this.logger.error({ err: error }, 'a revocation listener failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import type { ColumnType } from 'kysely';
+
+/**
+ * The SQL tables of migration 0001_initial, as Kysely sees them. Documents are JSON stored as
+ * text so that one schema serves SQLite and PostgreSQL alike.
+ */
+export interface Tables {
+  users: { id: string; content: string };
+  /** One row per (user, profile), kept in step with `users.content.profileIds`. */
+  user_profiles: { user_id: string; profile_id: string };
+  profiles: { id: string; body: string };
+  roles: { id: string; body: string };
+  credentials: { strategy: string; kuid: string; login: string; data: string };
+  settings: { key: string; value: string };
+  sessions: {
+    id: string;
+    kuid: string;
+    kind: string;
+    /** PostgreSQL returns BIGINT as a string: read it through `Number()`. */
+    expires_at: ColumnType<number | string, number, number>;
+    ttl: ColumnType<number | string, number, number>;
+    /** 0 or 1: a portable boolean. */
+    refreshed: number;
+  };
+}
+
+/** The tables that hold small documents by id. */
+export type DocumentTable = 'profiles' | 'roles';

@@ -1,0 +1,121 @@
+import passport from 'passport';
+import type { Strategy } from 'passport-strategy';
+import { fail, isPortcullisError, PortcullisError } from '../errors/index.js';
+import { namespaced, type Logger } from '../logging/logger.js';
+import type { CredentialStore, UserRecord } from '../storage/ports.js';
+import { runPassport, verifyAdapter, type LoginOutcome } from './passport-adapter.js';
+import { scopeCredentials } from './scoped-credentials.js';
+import { REQUIRED_METHODS, OPTIONAL_METHODS, type PassportRequest, type StrategyFactory, type StrategyPlugin } from './strategy-plugin.js';
+
+export interface StrategyRegistryOptions {
+  credentials: CredentialStore;
+  loadUser: (kuid: string) => Promise<UserRecord | null>;
+  logger: Logger;
+  /** The `plugins` section of the config: each strategy gets `plugins[name]`. */
+  pluginConfig: Readonly<Record<string, unknown>>;
+}
+
+const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
+
+/**
+ * The strategies a node serves. One Passport `Authenticator` per registry (never Passport's
+ * global singleton); strategies can be added and removed while the server runs.
+ */
+export class StrategyRegistry {
+  private readonly passport = new passport.Authenticator();
+  private readonly plugins = new Map<string, StrategyPlugin>();
+
+  constructor(private readonly options: StrategyRegistryOptions) {}
+
+  /**
+   * Builds the plugin from its factory, checks it against the contract and serves it.
+   * @throws plugin.strategy.invalid_description, plugin.strategy.invalid_method,
+   *   plugin.strategy.invalid_authenticator, plugin.strategy.strategy_already_registered
+   */
+  async register(name: string, factory: StrategyFactory): Promise<StrategyPlugin> {
+    if (typeof name !== 'string' || !NAME.test(name)) throw fail('plugin.strategy.invalid_description', String(name), 'the name must match /^[a-z][a-z0-9_-]*$/');
+    if (this.plugins.has(name)) throw fail('plugin.strategy.strategy_already_registered', name);
+    if (typeof factory !== 'function') throw fail('plugin.strategy.invalid_description', name, 'the plugin must export a factory function');
+    const logger = namespaced(this.options.logger, `strategy:${name}`);
+    const plugin = await factory({ name, config: this.options.pluginConfig[name], credentials: scopeCredentials(this.options.credentials, name), logger });
+    const strategy = this.check(name, plugin);
+    this.passport.use(name, strategy);
+    this.plugins.set(name, plugin);
+    try {
+      await plugin.afterRegister?.(strategy);
+    } catch (error) {
+      await this.unregister(name);
+      throw this.wrap(name, error);
+    }
+    logger.info({ strategy: name }, 'strategy registered');
+    return plugin;
+  }
+
+  /** @throws plugin.strategy.unauthorized_removal when the strategy is not registered */
+  async unregister(name: string): Promise<void> {
+    const plugin = this.plugins.get(name);
+    if (!plugin) throw fail('plugin.strategy.unauthorized_removal', name);
+    this.plugins.delete(name);
+    this.passport.unuse(name);
+    await plugin.close?.();
+  }
+
+  names(): string[] {
+    return [...this.plugins.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.plugins.has(name);
+  }
+
+  /** @throws security.credentials.unknown_strategy */
+  require(name: string): StrategyPlugin {
+    const plugin = this.plugins.get(name);
+    if (!plugin) throw fail('security.credentials.unknown_strategy', name);
+    return plugin;
+  }
+
+  /**
+   * Runs the strategy's Passport flow for one login.
+   * @throws security.credentials.unknown_strategy, plugin.strategy.missing_user
+   */
+  login(name: string, request: PassportRequest): Promise<LoginOutcome> {
+    this.require(name);
+    return runPassport(this.passport, name, request);
+  }
+
+  /** Calls a plugin method; an error that is not catalogued becomes plugin.runtime.unexpected_error (cause logged). */
+  async call<T>(name: string, run: (plugin: StrategyPlugin) => Promise<T>): Promise<T> {
+    const plugin = this.require(name);
+    try {
+      return await run(plugin);
+    } catch (error) {
+      throw this.wrap(name, error);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const name of this.names()) await this.unregister(name);
+  }
+
+  private check(name: string, plugin: StrategyPlugin): Strategy {
+    if (typeof plugin !== 'object' || plugin === null) throw fail('plugin.strategy.invalid_description', name, 'the factory must return an object');
+    if (plugin.name !== name) throw fail('plugin.strategy.invalid_description', name, `the plugin calls itself "${String(plugin.name)}"`);
+    if (!Array.isArray(plugin.fields) || !plugin.fields.every((field) => typeof field === 'string')) {
+      throw fail('plugin.strategy.invalid_description', name, 'fields must be an array of strings');
+    }
+    for (const method of REQUIRED_METHODS) if (typeof plugin[method] !== 'function') throw fail('plugin.strategy.invalid_method', name, method);
+    for (const method of OPTIONAL_METHODS) {
+      if (plugin[method] !== undefined && typeof plugin[method] !== 'function') throw fail('plugin.strategy.invalid_method', name, method);
+    }
+    const strategy = plugin.createPassportStrategy(verifyAdapter(plugin, this.options.loadUser));
+    if (!strategy || typeof strategy.authenticate !== 'function') throw fail('plugin.strategy.invalid_authenticator', name);
+    return strategy;
+  }
+
+  private wrap(name: string, error: unknown): PortcullisError {
+    if (isPortcullisError(error)) return error;
+    this.options.logger.error({ err: error, strategy: name }, 'strategy plugin failed');
+    return new PortcullisError('plugin.runtime.unexpected_error', [name], { cause: error });
+  }
+}

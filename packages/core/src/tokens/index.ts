@@ -1,0 +1,2 @@
+export { TokenManager, type IssuedToken, type VerifiedToken, type TokenSettings } from './token-manager.js';
+export { parseExpiresIn } from './expires-in.js';

@@ -1,0 +1,149 @@
+import { createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { fail, isPortcullisError, PortcullisError } from '../errors/index.js';
+import type { Session, SessionStore, SettingsStore, TokenKind } from '../storage/ports.js';
+import { parseExpiresIn } from './expires-in.js';
+
+export interface TokenSettings {
+  secret?: string | undefined;
+  algorithm: 'HS256' | 'HS384' | 'HS512';
+  expiresIn: number | string;
+  maxTTL: number;
+  gracePeriod: number;
+}
+
+/** What login and refresh return: Kuzzle's `{_id, jwt, expiresAt, ttl}`. */
+export interface IssuedToken {
+  _id: string;
+  jwt: string;
+  expiresAt: number;
+  ttl: number;
+}
+
+/** A token that passed every check: its signature, its expiry, and its session. */
+export interface VerifiedToken {
+  kuid: string;
+  token: string;
+  session: Session;
+}
+
+const PREFIXES: Record<TokenKind, string> = { kauth: 'kauth-', kapikey: 'kapikey-' };
+const SECRET_SETTING = 'security.jwt.secret';
+
+/**
+ * Issues, verifies, refreshes and revokes tokens. A token is a JWT `{_id, jti, iat, exp}`
+ * prefixed `kauth-` (or `kapikey-`); `jti` names its session, and the token is valid only
+ * while that session exists, so revocation takes effect at once on every node.
+ */
+export class TokenManager {
+  private key: KeyObject | undefined;
+
+  constructor(
+    private readonly sessions: SessionStore,
+    private readonly settings: SettingsStore,
+    private readonly options: TokenSettings,
+  ) {}
+
+  /** Loads the signing key: the configured secret, or one generated once and shared through the settings store. */
+  async init(): Promise<{ generated: boolean }> {
+    if (this.options.secret) {
+      this.key = createSecretKey(Buffer.from(this.options.secret, 'utf8'));
+      return { generated: false };
+    }
+    const existing = await this.settings.get(SECRET_SETTING);
+    const secret = existing ?? (await this.settings.setIfAbsent(SECRET_SETTING, randomBytes(64).toString('hex')));
+    this.key = createSecretKey(Buffer.from(secret, 'hex'));
+    return { generated: existing === null };
+  }
+
+  /** The default lifetime from config, in ms. */
+  get defaultExpiresIn(): number {
+    return parseExpiresIn(this.options.expiresIn, -1);
+  }
+
+  /**
+   * @param expiresIn the client's `expiresIn` argument (undefined: the configured default)
+   * @throws api.assert.invalid_argument, security.token.ttl_exceeded
+   */
+  async create(kuid: string, expiresIn: unknown, kind: TokenKind = 'kauth'): Promise<IssuedToken> {
+    const ttl = this.ttlOf(expiresIn);
+    return (await this.issue(kuid, ttl, kind)).token;
+  }
+
+  private async issue(kuid: string, ttl: number, kind: TokenKind): Promise<{ token: IssuedToken; session: Session }> {
+    const session: Session = { id: randomUUID(), kuid, kind, ttl, expiresAt: ttl === -1 ? -1 : Date.now() + ttl, refreshed: false };
+    const signOptions: jwt.SignOptions = { algorithm: this.options.algorithm, jwtid: session.id };
+    if (ttl !== -1) signOptions.expiresIn = Math.max(1, Math.floor(ttl / 1000));
+    const signed = jwt.sign({ _id: kuid }, this.signingKey(), signOptions);
+    await this.sessions.create(session);
+    return { token: { _id: kuid, jwt: PREFIXES[kind] + signed, expiresAt: session.expiresAt, ttl }, session };
+  }
+
+  /**
+   * @throws security.token.invalid (malformed, bad signature or algorithm, revoked, unknown session)
+   * @throws security.token.expired when `exp` has passed
+   */
+  async verify(token: unknown): Promise<VerifiedToken> {
+    if (typeof token !== 'string') throw fail('security.token.invalid');
+    const kind: TokenKind | undefined = token.startsWith(PREFIXES.kauth) ? 'kauth' : token.startsWith(PREFIXES.kapikey) ? 'kapikey' : undefined;
+    if (!kind) throw fail('security.token.invalid');
+    const payload = this.decode(token.slice(PREFIXES[kind].length));
+    const session = await this.sessions.get(payload.jti);
+    if (!session || session.kuid !== payload._id || session.kind !== kind) throw fail('security.token.invalid');
+    if (session.expiresAt !== -1 && session.expiresAt <= Date.now()) throw fail('security.token.expired');
+    return { kuid: session.kuid, token, session };
+  }
+
+  /**
+   * Issues a new token for the same user and lets the old one live `gracePeriod` ms.
+   * @throws security.token.refresh_forbidden for API keys and tokens that never expire
+   * @throws security.token.invalid when the token was refreshed already
+   */
+  async refresh(current: VerifiedToken, expiresIn: unknown): Promise<IssuedToken> {
+    if (current.session.kind !== 'kauth') throw fail('security.token.refresh_forbidden', 'API keys');
+    if (current.session.expiresAt === -1) throw fail('security.token.refresh_forbidden', 'Tokens that never expire');
+    if (current.session.refreshed) throw fail('security.token.invalid');
+    const ttl = this.ttlOf(expiresIn);
+    // Mark first: of two concurrent refreshes of one token, only one may win.
+    if (!(await this.sessions.markRefreshed(current.session.id, this.options.gracePeriod))) throw fail('security.token.invalid');
+    return (await this.issue(current.kuid, ttl, 'kauth')).token;
+  }
+
+  /** Ends one session. @returns false when it had ended already */
+  revoke(sessionId: string): Promise<boolean> {
+    return this.sessions.delete(sessionId);
+  }
+
+  /** Ends the sessions of a user: its login tokens by default, every token with `kind` undefined. */
+  revokeUser(kuid: string, kind: TokenKind | undefined = 'kauth'): Promise<string[]> {
+    return this.sessions.deleteByUser(kuid, kind);
+  }
+
+  /** Ends every login session of a user but one (the caller's, after a password change). */
+  revokeUserExcept(kuid: string, keepSessionId: string): Promise<string[]> {
+    return this.sessions.deleteByUser(kuid, 'kauth', keepSessionId);
+  }
+
+  /** The lifetime asked for, in ms; the configured default when absent. */
+  ttlOf(expiresIn: unknown): number {
+    return expiresIn === undefined || expiresIn === null ? this.defaultExpiresIn : parseExpiresIn(expiresIn, this.options.maxTTL);
+  }
+
+  private decode(raw: string): { _id: string; jti: string } {
+    let payload: string | jwt.JwtPayload;
+    try {
+      payload = jwt.verify(raw, this.signingKey(), { algorithms: [this.options.algorithm] });
+    } catch (error) {
+      if (isPortcullisError(error)) throw error;
+      if (error instanceof jwt.TokenExpiredError) throw fail('security.token.expired');
+      throw new PortcullisError('security.token.invalid', [], { cause: error });
+    }
+    if (typeof payload !== 'object' || typeof payload['_id'] !== 'string' || typeof payload.jti !== 'string') throw fail('security.token.invalid');
+    return { _id: payload['_id'], jti: payload.jti };
+  }
+
+  private signingKey(): KeyObject {
+    if (!this.key) throw new Error('TokenManager.init() was not called');
+    return this.key;
+  }
+}

@@ -1,0 +1,100 @@
+import { expect } from 'chai';
+import type { CredentialRecord, CredentialStore } from '../../src/storage/ports.js';
+import type { StoreFactory, StoreFixture } from './fixtures.js';
+
+function credential(kuid: string, login: string, strategy = 'local', data: Record<string, unknown> = { hash: `hash-of-${login}` }): CredentialRecord {
+  return { strategy, kuid, login, data };
+}
+
+/** The contract every CredentialStore keeps. */
+export function credentialStoreConformance(factory: StoreFactory<CredentialStore>): void {
+  describe('CredentialStore', () => {
+    let fixture: StoreFixture<CredentialStore>;
+    let credentials: CredentialStore;
+    beforeEach(async () => {
+      fixture = await factory();
+      credentials = fixture.store;
+    });
+    afterEach(() => fixture.cleanup());
+
+    it('returns null when nothing matches', async () => {
+      expect(await credentials.findByKuid('local', 'alice')).to.equal(null);
+      expect(await credentials.findByLogin('local', 'alice')).to.equal(null);
+    });
+
+    it('finds an inserted record by kuid and by login, with its data', async () => {
+      const alice = credential('kuid-alice', 'alice', 'local', { hash: 'x', nested: { salt: [1, 2] } });
+      expect(await credentials.insert(alice)).to.equal('created');
+      expect(await credentials.findByKuid('local', 'kuid-alice')).to.deep.equal(alice);
+      expect(await credentials.findByLogin('local', 'alice')).to.deep.equal(alice);
+      expect(await credentials.findByLogin('ldap', 'alice')).to.equal(null);
+    });
+
+    it('refuses a second record for the same user and strategy', async () => {
+      await credentials.insert(credential('kuid-alice', 'alice'));
+      expect(await credentials.insert(credential('kuid-alice', 'alice2'))).to.equal('kuid_taken');
+      expect(await credentials.findByLogin('local', 'alice2')).to.equal(null);
+    });
+
+    it('refuses a login another user holds in the same strategy', async () => {
+      await credentials.insert(credential('kuid-alice', 'alice'));
+      expect(await credentials.insert(credential('kuid-bob', 'alice'))).to.equal('login_taken');
+      expect(await credentials.findByKuid('local', 'kuid-bob')).to.equal(null);
+    });
+
+    it('lets two strategies use the same login', async () => {
+      await credentials.insert(credential('kuid-alice', 'alice', 'local'));
+      expect(await credentials.insert(credential('kuid-bob', 'alice', 'ldap'))).to.equal('created');
+      expect((await credentials.findByLogin('ldap', 'alice'))?.kuid).to.equal('kuid-bob');
+    });
+
+    it('gives a login to exactly one of two concurrent inserts', async () => {
+      const results = await Promise.all([
+        credentials.insert(credential('kuid-alice', 'shared')),
+        credentials.insert(credential('kuid-bob', 'shared')),
+      ]);
+      expect([...results].sort()).to.deep.equal(['created', 'login_taken']);
+    });
+
+    it('replaces the login and data of a record', async () => {
+      await credentials.insert(credential('kuid-alice', 'alice'));
+      const renamed = credential('kuid-alice', 'alicia', 'local', { hash: 'new' });
+      expect(await credentials.update(renamed)).to.equal(true);
+      expect(await credentials.findByKuid('local', 'kuid-alice')).to.deep.equal(renamed);
+      expect(await credentials.findByLogin('local', 'alice')).to.equal(null);
+    });
+
+    it('updates the data of a record whose login stays the same', async () => {
+      await credentials.insert(credential('kuid-alice', 'alice'));
+      expect(await credentials.update(credential('kuid-alice', 'alice', 'local', { hash: 'rotated' }))).to.equal(true);
+      expect((await credentials.findByLogin('local', 'alice'))?.data).to.deep.equal({ hash: 'rotated' });
+    });
+
+    it('refuses to update to a login another user holds, and changes nothing', async () => {
+      await credentials.insert(credential('kuid-alice', 'alice'));
+      await credentials.insert(credential('kuid-bob', 'bob'));
+      expect(await credentials.update(credential('kuid-bob', 'alice', 'local', { hash: 'new' }))).to.equal('login_taken');
+      expect(await credentials.findByKuid('local', 'kuid-bob')).to.deep.equal(credential('kuid-bob', 'bob'));
+    });
+
+    it('does not update a record that does not exist, nor create it', async () => {
+      expect(await credentials.update(credential('kuid-ghost', 'ghost'))).to.equal(false);
+      expect(await credentials.findByLogin('local', 'ghost')).to.equal(null);
+    });
+
+    it('deletes a record once and frees its login', async () => {
+      await credentials.insert(credential('kuid-alice', 'alice'));
+      expect(await credentials.delete('local', 'kuid-alice')).to.equal(true);
+      expect(await credentials.delete('local', 'kuid-alice')).to.equal(false);
+      expect(await credentials.insert(credential('kuid-bob', 'alice'))).to.equal('created');
+    });
+
+    it('lists the strategies in which a user holds credentials', async () => {
+      expect(await credentials.strategiesOf('kuid-alice')).to.deep.equal([]);
+      await credentials.insert(credential('kuid-alice', 'alice', 'oauth'));
+      await credentials.insert(credential('kuid-alice', 'alice', 'local'));
+      await credentials.insert(credential('kuid-bob', 'bob', 'ldap'));
+      expect(await credentials.strategiesOf('kuid-alice')).to.deep.equal(['local', 'oauth']);
+    });
+  });
+}

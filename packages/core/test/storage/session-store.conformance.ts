@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import type { Session, SessionStore, TokenKind } from '../../src/storage/ports.js';
+import { sleep, waitFor, type StoreFactory, type StoreFixture } from './fixtures.js';
+
+export function session(kuid: string, lifetime: number, kind: TokenKind = 'kauth'): Session {
+  return {
+    id: randomBytes(16).toString('hex'), kuid, kind,
+    expiresAt: lifetime === -1 ? -1 : Date.now() + lifetime, ttl: lifetime, refreshed: false,
+  };
+}
+
+/** Collects every revocation a store announces. */
+export function revocationsOf(store: SessionStore): string[][] {
+  const heard: string[][] = [];
+  store.onRevoked((ids) => heard.push(ids));
+  return heard;
+}
+
+/** The contract every SessionStore keeps. Expiry tests wait a few hundred milliseconds. */
+export function sessionStoreConformance(factory: StoreFactory<SessionStore>): void {
+  describe('SessionStore', () => {
+    let fixture: StoreFixture<SessionStore>;
+    let sessions: SessionStore;
+    beforeEach(async () => {
+      fixture = await factory();
+      sessions = fixture.store;
+    });
+    afterEach(() => fixture.cleanup());
+
+    it('returns null for a session that does not exist', async () => {
+      expect(await sessions.get('missing')).to.equal(null);
+    });
+
+    it('returns a created session as it was given', async () => {
+      const created = session('alice', 60_000, 'kapikey');
+      await sessions.create(created);
+      expect(await sessions.get(created.id)).to.deep.equal(created);
+    });
+
+    it('forgets a session once its expiry has passed', async () => {
+      const short = session('alice', 200);
+      await sessions.create(short);
+      expect(await sessions.get(short.id)).to.not.equal(null);
+      await sleep(400);
+      expect(await sessions.get(short.id)).to.equal(null);
+    });
+
+    it('keeps a session that never expires (-1) when others expire', async () => {
+      const forever = session('alice', -1, 'kapikey');
+      const short = session('alice', 100);
+      await sessions.create(forever);
+      await sessions.create(short);
+      await sleep(300);
+      expect(await sessions.get(forever.id)).to.deep.equal(forever);
+      expect(await sessions.get(short.id)).to.equal(null);
+    });
+
+    describe('#markRefreshed', () => {
+      it('succeeds for exactly one of several concurrent calls', async () => {
+        const created = session('alice', 60_000);
+        await sessions.create(created);
+        const results = await Promise.all(Array.from({ length: 5 }, () => sessions.markRefreshed(created.id, 10_000)));
+        expect(results.filter(Boolean)).to.have.length(1);
+        expect((await sessions.get(created.id))?.refreshed).to.equal(true);
+        expect(await sessions.markRefreshed(created.id, 10_000)).to.equal(false);
+      });
+
+      it('returns false for a missing session', async () => {
+        expect(await sessions.markRefreshed('missing', 1000)).to.equal(false);
+      });
+
+      it('keeps the session for the grace period only', async () => {
+        const created = session('alice', 60_000);
+        await sessions.create(created);
+        expect(await sessions.markRefreshed(created.id, 200)).to.equal(true);
+        const refreshed = await sessions.get(created.id);
+        expect(refreshed?.refreshed).to.equal(true);
+        expect(refreshed?.expiresAt).to.be.at.most(Date.now() + 200);
+        await sleep(400);
+        expect(await sessions.get(created.id)).to.equal(null);
+      });
+
+      it('gives a session that never expired a grace period too', async () => {
+        const forever = session('alice', -1);
+        await sessions.create(forever);
+        expect(await sessions.markRefreshed(forever.id, 200)).to.equal(true);
+        await sleep(400);
+        expect(await sessions.get(forever.id)).to.equal(null);
+      });
+
+      it('never lengthens a session that ends before the grace period', async () => {
+        const short = session('alice', 200);
+        await sessions.create(short);
+        expect(await sessions.markRefreshed(short.id, 60_000)).to.equal(true);
+        await sleep(400);
+        expect(await sessions.get(short.id)).to.equal(null);
+      });
+
+      it('deletes the session at once when the grace period is 0', async () => {
+        const created = session('alice', 60_000);
+        await sessions.create(created);
+        expect(await sessions.markRefreshed(created.id, 0)).to.equal(true);
+        expect(await sessions.get(created.id)).to.equal(null);
+        expect(await sessions.markRefreshed(created.id, 0)).to.equal(false);
+      });
+    });
+
+    describe('#delete and #deleteByUser', () => {
+      it('deletes a session once', async () => {
+        const created = session('alice', 60_000);
+        await sessions.create(created);
+        expect(await sessions.delete(created.id)).to.equal(true);
+        expect(await sessions.get(created.id)).to.equal(null);
+        expect(await sessions.delete(created.id)).to.equal(false);
+      });
+
+      it("deletes a user's sessions of one kind, then the rest, and no one else's", async () => {
+        const [login1, login2, apiKey, bobs] = [
+          session('alice', 60_000), session('alice', -1), session('alice', -1, 'kapikey'), session('bob', 60_000),
+        ];
+        for (const created of [login1, login2, apiKey, bobs]) await sessions.create(created);
+        expect((await sessions.deleteByUser('alice', 'kauth')).sort()).to.deep.equal([login1.id, login2.id].sort());
+        expect(await sessions.get(login1.id)).to.equal(null);
+        expect(await sessions.get(apiKey.id)).to.deep.equal(apiKey);
+        expect(await sessions.deleteByUser('alice')).to.deep.equal([apiKey.id]);
+        expect(await sessions.get(bobs.id)).to.deep.equal(bobs);
+        expect(await sessions.deleteByUser('alice')).to.deep.equal([]);
+      });
+
+      it('leaves expired sessions out of what it reports', async () => {
+        const short = session('alice', 100);
+        const live = session('alice', 60_000);
+        await sessions.create(short);
+        await sessions.create(live);
+        await sleep(300);
+        expect(await sessions.deleteByUser('alice')).to.deep.equal([live.id]);
+        expect(await sessions.deleteByUser('unknown')).to.deep.equal([]);
+      });
+    });
+
+    describe('#onRevoked', () => {
+      it('tells listeners once about each deletion, and not about misses', async () => {
+        const heard = revocationsOf(sessions);
+        const first = session('alice', 60_000);
+        const [second, third] = [session('bob', 60_000), session('bob', -1, 'kapikey')];
+        for (const created of [first, second, third]) await sessions.create(created);
+        await sessions.delete(first.id);
+        await sessions.delete('missing');
+        await sessions.deleteByUser('nobody');
+        await waitFor(() => heard.length >= 1, 2000, 'the first revocation');
+        await sessions.deleteByUser('bob');
+        await waitFor(() => heard.length >= 2, 2000, 'the second revocation');
+        await sleep(100);
+        expect(heard).to.have.length(2);
+        expect(heard[0]).to.deep.equal([first.id]);
+        expect([...(heard[1] ?? [])].sort()).to.deep.equal([second.id, third.id].sort());
+      });
+
+      it('calls every listener, even after one throws', async () => {
+        const heard: string[][] = [];
+        sessions.onRevoked(() => { throw new Error('a broken listener'); });
+        sessions.onRevoked((ids) => heard.push(ids));
+        const created = session('alice', 60_000);
+        await sessions.create(created);
+        await sessions.delete(created.id);
+        await waitFor(() => heard.length === 1, 2000, 'the revocation');
+        expect(heard[0]).to.deep.equal([created.id]);
+      });
+    });
+  });
+}

@@ -1,0 +1,78 @@
+import type { Logger, SecurityService, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
+import type { z } from 'zod';
+import type { Connection } from './request.js';
+
+export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface HttpRoute {
+  verb: HttpVerb;
+  path: string;
+  /** Kept for the SDK's static route table; not listed by server:publicApi. */
+  deprecated?: boolean;
+}
+
+/** What every action handler may use: no globals, one context per server. */
+export interface ServerContext {
+  config: Readonly<Config>;
+  logger: Logger;
+  nodeId: string;
+  storage: Storage;
+  security: SecurityService;
+  strategies: StrategyRegistry;
+  tokens: TokenManager;
+  users: UserService;
+  version: string;
+  startedAt: number;
+}
+
+/** What a handler gets: validated arguments and body, the caller, and the context. */
+export interface ActionCall<Args, Body> {
+  args: Args;
+  body: Body;
+  user: UserRecord;
+  /** The caller's verified token; null for anonymous requests. */
+  token: VerifiedToken | null;
+  connection: Connection;
+  requestId: string;
+  ctx: ServerContext;
+}
+
+/** What a handler returns: a result, or a result with a status and headers (redirections). */
+export interface ActionOutcome {
+  result: unknown;
+  status?: number;
+  headers?: Record<string, string>;
+}
+
+/**
+ * An API action, declared once and served on every protocol: its name, argument and body
+ * schemas (validation and the API reference both come from them), its HTTP routes and its
+ * handler, which returns plain data.
+ */
+export interface ActionDefinition<ArgsSchema extends z.ZodType = z.ZodType, BodySchema extends z.ZodType = z.ZodType> {
+  controller: string;
+  action: string;
+  description: string;
+  http: HttpRoute[];
+  args: ArgsSchema;
+  body: BodySchema;
+  /** Refuse anonymous callers with 401 even when their role allows the action (Kuzzle's assertIsAuthenticated). */
+  authenticated?: boolean;
+  handler(call: ActionCall<z.output<ArgsSchema>, z.output<BodySchema>>): Promise<unknown | ActionOutcome>;
+}
+
+/** Typed helper: infers the handler's argument and body types from the schemas. */
+export function defineAction<A extends z.ZodType, B extends z.ZodType>(definition: ActionDefinition<A, B>): ActionDefinition {
+  return definition as unknown as ActionDefinition;
+}
+
+/** Marks a handler's return value as an outcome with a status and headers. */
+export function outcome(result: unknown, status?: number, headers?: Record<string, string>): ActionOutcome & { [OUTCOME]: true } {
+  return { [OUTCOME]: true, result, ...(status === undefined ? {} : { status }), ...(headers ? { headers } : {}) };
+}
+
+export const OUTCOME = Symbol('outcome');
+
+export function isOutcome(value: unknown): value is ActionOutcome {
+  return typeof value === 'object' && value !== null && OUTCOME in value;
+}

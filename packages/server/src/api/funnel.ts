@@ -1,0 +1,99 @@
+import { ANONYMOUS_USER, fail, isPortcullisError, PortcullisError, type UserRecord, type VerifiedToken } from '@portcullis/core';
+import { isOutcome, type ActionDefinition, type ServerContext } from './action.js';
+import type { ApiRequest, Connection } from './request.js';
+import { envelope, type ResponseEnvelope } from './response.js';
+import { validatePart } from './validate.js';
+
+/** Called after a request authenticated with a token, so transports can bind the token to their connection. */
+export type TokenObserver = (connection: Connection, token: VerifiedToken) => void;
+
+/**
+ * The one path every request takes, whatever its protocol: find the action, authenticate the
+ * token (or run as anonymous), check rights, validate arguments and body, run the handler,
+ * wrap the result or the error in the response envelope. It never throws.
+ */
+export class Funnel {
+  private readonly actions = new Map<string, Map<string, ActionDefinition>>();
+  private tokenObserver: TokenObserver | undefined;
+
+  constructor(private readonly ctx: ServerContext, definitions: readonly ActionDefinition[]) {
+    for (const definition of definitions) {
+      const controller = this.actions.get(definition.controller) ?? new Map<string, ActionDefinition>();
+      controller.set(definition.action, definition);
+      this.actions.set(definition.controller, controller);
+    }
+  }
+
+  onToken(observer: TokenObserver): void {
+    this.tokenObserver = observer;
+  }
+
+  definitions(): ActionDefinition[] {
+    return [...this.actions.values()].flatMap((controller) => [...controller.values()]);
+  }
+
+  async execute(request: ApiRequest, connection: Connection): Promise<ResponseEnvelope> {
+    const base = { requestId: request.requestId, controller: request.controller, action: request.action, volatile: request.volatile };
+    try {
+      const definition = this.find(request.controller, request.action);
+      const token = request.jwt === null ? null : await this.ctx.tokens.verify(request.jwt);
+      const user = token ? await this.userOf(token) : ANONYMOUS_USER;
+      if (token) this.tokenObserver?.(connection, token);
+      await this.checkRights(definition, user, token);
+      const args = validatePart(definition.args, request.args, 'args');
+      const body = validatePart(definition.body, request.body, 'body');
+      const value = await definition.handler({ args, body, user, token, connection, requestId: request.requestId, ctx: this.ctx });
+      return isOutcome(value)
+        ? envelope(this.ctx.nodeId, { ...base, result: value.result, status: value.status ?? 200, headers: value.headers ?? {} })
+        : envelope(this.ctx.nodeId, { ...base, result: value });
+    } catch (error) {
+      return this.errorEnvelope(error, base);
+    }
+  }
+
+  /** An envelope for an error raised before or outside an action (a transport's parse error, say). */
+  errorEnvelope(error: unknown, base: { requestId: string | null; controller?: string | null; action?: string | null; volatile?: Record<string, unknown> | null }): ResponseEnvelope {
+    const caught = this.toCatalogued(error, base.requestId);
+    return envelope(this.ctx.nodeId, { ...base, error: caught.toJSON(this.ctx.config.server.development) });
+  }
+
+  /** Whether a user may run an action (auth:checkRights / security:checkRights). */
+  isAllowed(user: UserRecord, controller: string, action: string): boolean {
+    this.find(controller, action);
+    return this.ctx.security.isAllowed(user, { controller, action });
+  }
+
+  private find(controller: string, action: string): ActionDefinition {
+    const actions = this.actions.get(controller);
+    if (!actions) throw fail('api.process.controller_not_found', controller);
+    const definition = actions.get(action);
+    if (!definition) throw fail('api.process.action_not_found', controller, action);
+    return definition;
+  }
+
+  private async userOf(token: VerifiedToken): Promise<UserRecord> {
+    const user = await this.ctx.security.getUser(token.kuid);
+    // A session that outlived its user (deleted on another node mid-flight) is no longer valid.
+    if (!user) throw fail('security.token.invalid');
+    return user;
+  }
+
+  private async checkRights(definition: ActionDefinition, user: UserRecord, token: VerifiedToken | null): Promise<void> {
+    const { controller, action } = definition;
+    if (definition.authenticated && !token) throw fail('security.rights.unauthorized', controller, action);
+    if (this.ctx.security.isAllowed(user, { controller, action })) return;
+    // Secure from the first start: only the very first administrator can be created anonymously.
+    if (controller === 'security' && action === 'createFirstAdmin' && !(await this.ctx.security.adminExists())) return;
+    if (!token) throw fail('security.rights.unauthorized', controller, action);
+    throw fail('security.rights.forbidden', controller, action, user._id);
+  }
+
+  private toCatalogued(error: unknown, requestId: string | null): PortcullisError {
+    if (isPortcullisError(error)) {
+      if (error.status >= 500) this.ctx.logger.error({ err: error.cause ?? error, requestId, id: error.id }, 'request failed');
+      return error;
+    }
+    this.ctx.logger.error({ err: error, requestId }, 'unexpected error');
+    return new PortcullisError('core.fatal.unexpected_error', [], { cause: error });
+  }
+}

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { fail, isPlainObject } from '@portcullis/core';
+
+/** Keys of the request envelope that are not arguments (reference §1.1). */
+const RESERVED = new Set(['controller', 'action', 'jwt', 'body', 'volatile', 'requestId']);
+
+export type Protocol = 'http' | 'websocket';
+
+/** Who sent a request: the connection it came through. */
+export interface Connection {
+  id: string;
+  protocol: Protocol;
+  ip: string | undefined;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** One API request, whatever its protocol: what the funnel takes. */
+export interface ApiRequest {
+  controller: string;
+  action: string;
+  args: Record<string, unknown>;
+  body: unknown;
+  jwt: string | null;
+  volatile: Record<string, unknown> | null;
+  requestId: string;
+  /** Set by the HTTP transport: the route that matched, for boolean presence flags. */
+  fromQueryString?: ReadonlySet<string>;
+}
+
+/**
+ * Turns a request envelope (a WebSocket message, or the body of `POST /_query`) into an
+ * ApiRequest: the reserved keys, and every other key as an argument.
+ * @throws api.assert.missing_argument, api.assert.invalid_type
+ */
+export function requestFromEnvelope(envelope: Record<string, unknown>): ApiRequest {
+  const { controller, action, jwt, volatile, requestId } = envelope;
+  if (requestId !== undefined && requestId !== null && typeof requestId !== 'string') throw fail('api.assert.invalid_type', 'requestId', 'string');
+  if (controller === undefined || controller === null || controller === '') throw fail('api.assert.missing_argument', 'controller');
+  if (typeof controller !== 'string') throw fail('api.assert.invalid_type', 'controller', 'string');
+  if (action === undefined || action === null || action === '') throw fail('api.assert.missing_argument', 'action');
+  if (typeof action !== 'string') throw fail('api.assert.invalid_type', 'action', 'string');
+  if (jwt !== undefined && jwt !== null && typeof jwt !== 'string') throw fail('api.assert.invalid_type', 'jwt', 'string');
+  if (volatile !== undefined && volatile !== null && !isPlainObject(volatile)) throw fail('api.assert.invalid_type', 'volatile', 'object');
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(envelope)) if (!RESERVED.has(key) && key !== '__proto__') args[key] = value;
+  return {
+    controller,
+    action,
+    args,
+    body: envelope['body'] ?? null,
+    jwt: typeof jwt === 'string' ? jwt : null,
+    volatile: (volatile as Record<string, unknown> | undefined) ?? null,
+    requestId: typeof requestId === 'string' && requestId ? requestId : randomUUID(),
+  };
+}
+
+/** The requestId of a raw envelope, when it has a usable one (to answer an envelope that failed to parse). */
+export function requestIdOf(envelope: unknown): string | null {
+  return isPlainObject(envelope) && typeof envelope['requestId'] === 'string' ? envelope['requestId'] : null;
+}

@@ -1,0 +1,45 @@
+import type { ErrorPayload } from '@portcullis/core';
+
+/** Kuzzle's response envelope (reference §1.2); over WebSocket it also carries `room`. */
+export interface ResponseEnvelope {
+  requestId: string | null;
+  status: number;
+  error: ErrorPayload | null;
+  controller: string | null;
+  action: string | null;
+  index: null;
+  collection: null;
+  volatile: Record<string, unknown> | null;
+  result: unknown;
+  node: string;
+  /** Headers set by the action (a redirection's Location, say). */
+  headers: Record<string, string>;
+  room?: string | null;
+}
+
+export interface EnvelopeFields {
+  requestId: string | null;
+  controller?: string | null;
+  action?: string | null;
+  volatile?: Record<string, unknown> | null;
+  status?: number;
+  result?: unknown;
+  error?: ErrorPayload | null;
+  headers?: Record<string, string>;
+}
+
+export function envelope(node: string, fields: EnvelopeFields): ResponseEnvelope {
+  return {
+    requestId: fields.requestId,
+    status: fields.error ? fields.error.status : (fields.status ?? 200),
+    error: fields.error ?? null,
+    controller: fields.controller ?? null,
+    action: fields.action ?? null,
+    index: null,
+    collection: null,
+    volatile: fields.volatile ?? null,
+    result: fields.error ? null : (fields.result ?? null),
+    node,
+    headers: fields.headers ?? {},
+  };
+}

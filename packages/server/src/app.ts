@@ -1,0 +1,101 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import {
+  createLogger, namespaced, openStorage, SecurityService, StrategyRegistry, TokenManager, UserService,
+  type Config, type Logger, type StrategyFactory,
+} from '@portcullis/core';
+import { createLocalStrategy } from '@portcullis/strategy-local';
+import type { ServerContext } from './api/action.js';
+import { Funnel } from './api/funnel.js';
+import { allActions } from './controllers/index.js';
+import { HttpTransport } from './http/http-transport.js';
+import { Router } from './http/router.js';
+import { TokenLinks } from './notifications/token-links.js';
+import { WebSocketTransport } from './websocket/websocket-transport.js';
+import { bootstrapAdmin } from './bootstrap-admin.js';
+
+export interface PortcullisOptions {
+  config: Readonly<Config>;
+  logger?: Logger;
+  /** Strategies to serve besides `local`: name → factory. */
+  strategies?: Record<string, StrategyFactory>;
+}
+
+export interface Portcullis {
+  readonly context: ServerContext;
+  readonly funnel: Funnel;
+  /** The address it listens on, e.g. http://127.0.0.1:7512 (after start). */
+  readonly url: string;
+  start(): Promise<void>;
+  /** Stops accepting, finishes in-flight requests, closes sockets and stores. */
+  stop(): Promise<void>;
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Opens the stores, registers the strategies and builds the transports; `start()` listens. */
+export async function createPortcullis(options: PortcullisOptions): Promise<Portcullis> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger({ level: config.logger.level });
+  const storage = await openStorage(config, namespaced(logger, 'storage'));
+  try {
+    const security = new SecurityService(storage);
+    await security.init();
+    const tokens = new TokenManager(storage.sessions, storage.settings, config.security.jwt);
+    if ((await tokens.init()).generated) logger.warn({ ns: 'portcullis:tokens' }, 'no security.jwt.secret configured: generated one and stored it in the database');
+    const strategies = new StrategyRegistry({ credentials: storage.credentials, loadUser: (kuid) => storage.users.get(kuid), logger, pluginConfig: config.plugins });
+    for (const [name, factory] of Object.entries({ local: createLocalStrategy, ...options.strategies })) await strategies.register(name, factory);
+    const users = new UserService(security, storage.users, strategies, tokens, namespaced(logger, 'users'));
+    const nodeId = `portcullis-${randomUUID().slice(0, 8)}`;
+    const context: ServerContext = { config, logger, nodeId, storage, security, strategies, tokens, users, version: VERSION, startedAt: Date.now() };
+    await bootstrapAdmin(context);
+    return assemble(context);
+  } catch (error) {
+    await storage.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+function assemble(context: ServerContext): Portcullis {
+  const { config, logger, nodeId } = context;
+  const actions = allActions();
+  const funnel = new Funnel(context, actions);
+  const http = new HttpTransport(funnel, new Router(actions), config, nodeId);
+  const links = new TokenLinks(nodeId);
+  const websocket = new WebSocketTransport(http.server, funnel, links, config);
+  funnel.onToken((connection, token) => {
+    if (connection.protocol === 'websocket') links.link(connection.id, token.session, (message) => websocket.send(connection.id, message));
+  });
+  context.storage.sessions.onRevoked((ids) => links.revoked(ids));
+  let url = '';
+  return {
+    context,
+    funnel,
+    get url() {
+      return url;
+    },
+    async start() {
+      http.server.listen(config.server.port, config.server.host);
+      await once(http.server, 'listening');
+      const address = http.server.address() as AddressInfo;
+      url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+      logger.info({ ns: 'portcullis:server', url, node: nodeId, ...context.storage.describe(), strategies: context.strategies.names() }, `Portcullis listening on ${url}`);
+    },
+    async stop() {
+      http.beginShutdown();
+      const closed = new Promise<void>((resolve) => http.server.close(() => resolve()));
+      http.server.closeIdleConnections();
+      await websocket.close();
+      // In-flight requests get a few seconds to finish; then their connections are cut.
+      const deadline = setTimeout(() => http.server.closeAllConnections(), 5000);
+      await closed;
+      clearTimeout(deadline);
+      links.close();
+      await context.strategies.close();
+      await context.storage.close();
+      logger.info({ ns: 'portcullis:server', node: nodeId }, 'Portcullis stopped');
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import { fail } from '@portcullis/core';
+import { z } from 'zod';
+import { defineAction } from '../api/action.js';
+import { credentialsBody, noArgs, noBody, plainObject, strategyArgs } from '../api/schemas.js';
+
+const me = (path: string) => [{ verb: 'GET' as const, path }];
+
+/** auth: the caller reading and changing itself. */
+export const selfActions = [
+  defineAction({
+    controller: 'auth',
+    action: 'getCurrentUser',
+    description: 'The user of the request, with the strategies it can log in with.',
+    http: [...me('/_me'), { verb: 'GET', path: '/users/_me', deprecated: true }],
+    args: noArgs,
+    body: noBody,
+    async handler({ user, token, ctx }) {
+      const strategies = token ? await ctx.users.strategiesOf(user._id) : [];
+      return { _id: user._id, _source: user.content, strategies };
+    },
+  }),
+  defineAction({
+    controller: 'auth',
+    action: 'getMyRights',
+    description: 'The rights of the user of the request.',
+    http: [...me('/_me/_rights'), { verb: 'GET', path: '/users/_me/_rights', deprecated: true }],
+    args: noArgs,
+    body: noBody,
+    async handler({ user, ctx }) {
+      const hits = ctx.security.rightsOf(user);
+      return { hits, total: hits.length };
+    },
+  }),
+  defineAction({
+    controller: 'auth',
+    action: 'getStrategies',
+    description: 'The names of the strategies this node serves.',
+    http: [{ verb: 'GET', path: '/strategies' }],
+    args: noArgs,
+    body: noBody,
+    async handler({ ctx }) {
+      return ctx.strategies.names();
+    },
+  }),
+  defineAction({
+    controller: 'auth',
+    action: 'updateSelf',
+    description: 'Merges the body into the content of the user of the request (not `_id` nor `profileIds`).',
+    http: [
+      { verb: 'PUT', path: '/_me' },
+      { verb: 'PUT', path: '/_updateSelf', deprecated: true },
+    ],
+    args: noArgs,
+    body: plainObject,
+    authenticated: true,
+    async handler({ body, user, ctx }) {
+      for (const key of ['_id', 'profileIds']) if (Object.hasOwn(body, key)) throw fail('api.assert.forbidden_argument', `body.${key}`);
+      const updated = await ctx.users.update(user._id, body);
+      return { _id: updated._id, _source: updated.content };
+    },
+  }),
+  defineAction({
+    controller: 'auth',
+    action: 'checkRights',
+    description: 'Whether the user of the request may run the request envelope given as body.',
+    http: [{ verb: 'POST', path: '/_checkRights' }],
+    args: noArgs,
+    body: z.object({ controller: z.string().min(1), action: z.string().min(1) }).loose(),
+    async handler({ body, user, ctx }) {
+      return { allowed: ctx.security.isAllowed(user, { controller: body.controller, action: body.action }) };
+    },
+  }),
+  ...myCredentialsActions(),
+];
+
+function myCredentialsActions() {
+  const route = (verb: 'GET' | 'POST' | 'PUT' | 'DELETE', suffix: string, legacy: string) => [
+    { verb, path: `/_me/credentials/:strategy${suffix}` },
+    { verb, path: `/credentials/:strategy/_me${legacy}`, deprecated: true },
+  ];
+  return [
+    defineAction({
+      controller: 'auth', action: 'credentialsExist', description: 'Whether the caller has credentials for the strategy.',
+      http: route('GET', '/_exists', '/_exists'), args: strategyArgs, body: noBody, authenticated: true,
+      handler: async ({ args, user, ctx }) => ctx.users.hasCredentials(args.strategy, user._id),
+    }),
+    defineAction({
+      controller: 'auth', action: 'getMyCredentials', description: "The caller's credentials for the strategy (never a secret), or {}.",
+      http: route('GET', '', ''), args: strategyArgs, body: noBody, authenticated: true,
+      handler: async ({ args, user, ctx }) => ctx.users.getCredentials(args.strategy, user._id),
+    }),
+    defineAction({
+      controller: 'auth', action: 'createMyCredentials', description: 'Adds credentials for the strategy to the caller.',
+      http: route('POST', '/_create', '/_create'), args: strategyArgs, body: credentialsBody, authenticated: true,
+      handler: async ({ args, body, user, ctx }) => ctx.users.createCredentials(args.strategy, user._id, body),
+    }),
+    defineAction({
+      controller: 'auth', action: 'updateMyCredentials', description: "Changes the caller's credentials; the caller's other sessions end.",
+      http: route('PUT', '/_update', '/_update'), args: strategyArgs, body: credentialsBody, authenticated: true,
+      handler: async ({ args, body, user, token, ctx }) => ctx.users.updateCredentials(args.strategy, user._id, body, token?.session.id),
+    }),
+    defineAction({
+      controller: 'auth', action: 'validateMyCredentials', description: 'Checks credentials for the strategy without storing them.',
+      http: route('POST', '/_validate', '/_validate'), args: strategyArgs, body: credentialsBody, authenticated: true,
+      async handler({ args, body, user, ctx }) {
+        await ctx.users.validate(args.strategy, body, user._id, await ctx.users.hasCredentials(args.strategy, user._id));
+        return true;
+      },
+    }),
+    defineAction({
+      controller: 'auth', action: 'deleteMyCredentials', description: "Deletes the caller's credentials for the strategy.",
+      http: route('DELETE', '', ''), args: strategyArgs, body: noBody, authenticated: true,
+      async handler({ args, user, token, ctx }) {
+        await ctx.users.deleteCredentials(args.strategy, user._id, token?.session.id);
+        return { acknowledged: true };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,83 @@
+import { fail, isPortcullisError, type PassportRequest } from '@portcullis/core';
+import { z } from 'zod';
+import { defineAction, outcome } from '../api/action.js';
+import { expiresIn, flag, noArgs, noBody, plainObject, strategyName } from '../api/schemas.js';
+
+/** auth: login, logout, checkToken, refreshToken. */
+export const sessionActions = [
+  defineAction({
+    controller: 'auth',
+    action: 'login',
+    description: 'Logs in with a strategy; the body holds the credentials. Returns a token.',
+    http: [
+      { verb: 'POST', path: '/_login/:strategy' },
+      { verb: 'GET', path: '/_login/:strategy' },
+    ],
+    args: z.object({ strategy: strategyName, expiresIn, cookieAuth: flag }).loose(),
+    body: plainObject.nullable(),
+    async handler({ args, body, connection, ctx }) {
+      const request: PassportRequest = {
+        method: 'POST',
+        url: `/login?strategy=${encodeURIComponent(args.strategy)}`,
+        body: body ?? {},
+        query: args,
+        headers: connection.headers,
+        ip: connection.ip,
+      };
+      ctx.strategies.require(args.strategy);
+      // Parse expiresIn before the (expensive) credential check, so a bad value costs nothing.
+      ctx.tokens.ttlOf(args.expiresIn);
+      const result = await ctx.strategies.login(args.strategy, request);
+      if (result.type === 'redirect') return outcome({ headers: result.headers, statusCode: result.statusCode }, result.statusCode, result.headers);
+      return ctx.tokens.create(result.user._id, args.expiresIn);
+    },
+  }),
+  defineAction({
+    controller: 'auth',
+    action: 'logout',
+    description: 'Revokes the token of the request; with `global`, every login token of the user.',
+    http: [{ verb: 'POST', path: '/_logout' }],
+    args: z.object({ global: flag, cookieAuth: flag }).loose(),
+    body: noBody,
+    authenticated: true,
+    async handler({ args, token, user, ctx }) {
+      if (args.global) await ctx.tokens.revokeUser(user._id);
+      else if (token && token.session.kind === 'kauth') await ctx.tokens.revoke(token.session.id);
+      return { acknowledged: true };
+    },
+  }),
+  defineAction({
+    controller: 'auth',
+    action: 'checkToken',
+    description: 'Tells whether the token in the body is valid. Without a token: the anonymous user.',
+    http: [{ verb: 'POST', path: '/_checkToken' }],
+    args: noArgs,
+    body: z.object({ token: z.string().nullable().optional() }).loose().nullable(),
+    async handler({ body, ctx }) {
+      const candidate = body?.token;
+      if (candidate === undefined || candidate === null) return { valid: true, kuid: '-1', expiresAt: null };
+      try {
+        const verified = await ctx.tokens.verify(candidate);
+        if (!(await ctx.security.getUser(verified.kuid))) throw fail('security.token.invalid');
+        return { valid: true, kuid: verified.kuid, expiresAt: verified.session.expiresAt };
+      } catch (error) {
+        // Only authentication failures mean "not valid"; a store that is down is an error.
+        if (isPortcullisError(error) && error.status === 401) return { valid: false, state: error.message };
+        throw error;
+      }
+    },
+  }),
+  defineAction({
+    controller: 'auth',
+    action: 'refreshToken',
+    description: 'Returns a new token for the same user; the old one stays valid for the grace period.',
+    http: [{ verb: 'POST', path: '/_refreshToken' }],
+    args: z.object({ expiresIn, cookieAuth: flag }).loose(),
+    body: noBody,
+    authenticated: true,
+    async handler({ args, token, ctx }) {
+      if (!token) throw fail('security.rights.unauthorized', 'auth', 'refreshToken');
+      return ctx.tokens.refresh(token, args.expiresIn);
+    },
+  }),
+];

@@ -1,0 +1,139 @@
+import { fail, type UserRecord } from '@portcullis/core';
+import { z } from 'zod';
+import { defineAction } from '../api/action.js';
+import { flag, id, idArgs, kuidMode, noBody, plainObject } from '../api/schemas.js';
+
+const createArgs = z.object({ _id: id.optional(), kuid: kuidMode, refresh: z.string().optional() }).loose();
+const credentials = z.record(z.string(), plainObject).optional();
+const serialize = (user: UserRecord) => ({ _id: user._id, _source: user.content });
+
+/** Only one first administrator, even when two requests race on this node. */
+let firstAdminLock: Promise<unknown> = Promise.resolve();
+
+/** security: users. */
+export const userActions = [
+  defineAction({
+    controller: 'security',
+    action: 'createFirstAdmin',
+    description: 'Creates the first administrator; open to anonymous callers only while no administrator exists.',
+    http: [
+      { verb: 'POST', path: '/_createFirstAdmin' },
+      { verb: 'POST', path: '/_createFirstAdmin/:_id' },
+    ],
+    args: createArgs.extend({ reset: flag }),
+    body: z.object({ content: plainObject.optional(), credentials }).strict(),
+    async handler({ args, body, ctx }) {
+      if (body.content && Object.hasOwn(body.content, 'profileIds')) throw fail('api.assert.forbidden_argument', 'body.content.profileIds');
+      const run = firstAdminLock.then(async () => {
+        if (await ctx.security.adminExists()) throw fail('api.process.admin_exists');
+        return ctx.users.create({ kuid: args._id, content: { ...body.content, profileIds: ['admin'] }, credentials: body.credentials ?? {} });
+      });
+      firstAdminLock = run.catch(() => undefined);
+      return serialize(await run);
+    },
+  }),
+  defineAction({
+    controller: 'security',
+    action: 'createUser',
+    description: 'Creates a user and its credentials, all or nothing.',
+    http: [
+      { verb: 'POST', path: '/users/_create' },
+      { verb: 'POST', path: '/users/:_id/_create' },
+    ],
+    args: createArgs,
+    body: z.object({ content: plainObject.and(z.object({ profileIds: z.array(z.string().min(1)).min(1) })), credentials }).strict(),
+    async handler({ args, body, ctx }) {
+      return serialize(await ctx.users.create({ kuid: args._id, content: body.content, credentials: body.credentials ?? {} }));
+    },
+  }),
+  defineAction({
+    controller: 'security',
+    action: 'createRestrictedUser',
+    description: 'Creates a user with the restricted profiles of the config (self sign-up).',
+    http: [
+      { verb: 'POST', path: '/users/_createRestricted' },
+      { verb: 'POST', path: '/users/:_id/_createRestricted' },
+    ],
+    args: createArgs,
+    body: z.object({ content: plainObject.optional(), credentials }).strict(),
+    async handler({ args, body, ctx }) {
+      if (body.content && Object.hasOwn(body.content, 'profileIds')) throw fail('api.assert.forbidden_argument', 'body.content.profileIds');
+      const profileIds = [...ctx.config.security.restrictedProfileIds];
+      return serialize(await ctx.users.create({ kuid: args._id, content: { ...body.content, profileIds }, credentials: body.credentials ?? {} }));
+    },
+  }),
+  defineAction({
+    controller: 'security',
+    action: 'getUser',
+    description: 'A user by kuid.',
+    http: [{ verb: 'GET', path: '/users/:_id' }],
+    args: idArgs,
+    body: noBody,
+    handler: async ({ args, ctx }) => serialize(await ctx.security.requireUser(args._id)),
+  }),
+  defineAction({
+    controller: 'security',
+    action: 'updateUser',
+    description: "Merges the body into the user's content; `profileIds`, when given, must name existing profiles.",
+    http: [{ verb: 'PUT', path: '/users/:_id/_update' }],
+    args: idArgs,
+    body: plainObject,
+    async handler({ args, body, ctx }) {
+      if (Object.hasOwn(body, '_id')) throw fail('api.assert.forbidden_argument', 'body._id');
+      if (body['profileIds'] !== undefined && (!Array.isArray(body['profileIds']) || !body['profileIds'].every((p) => typeof p === 'string'))) {
+        throw fail('api.assert.invalid_type', 'body.profileIds', 'string[]');
+      }
+      return serialize(await ctx.users.update(args._id, body));
+    },
+  }),
+  defineAction({
+    controller: 'security',
+    action: 'deleteUser',
+    description: 'Deletes a user, its credentials in every strategy and all its tokens.',
+    http: [{ verb: 'DELETE', path: '/users/:_id' }],
+    args: idArgs,
+    body: noBody,
+    async handler({ args, ctx }) {
+      await ctx.users.delete(args._id);
+      return { _id: args._id };
+    },
+  }),
+  defineAction({
+    controller: 'security',
+    action: 'revokeTokens',
+    description: "Revokes every login token of a user (API keys are kept).",
+    http: [{ verb: 'DELETE', path: '/users/:_id/tokens' }],
+    args: idArgs,
+    body: noBody,
+    async handler({ args, ctx }) {
+      await ctx.security.requireUser(args._id);
+      await ctx.tokens.revokeUser(args._id);
+      return null;
+    },
+  }),
+  defineAction({
+    controller: 'security',
+    action: 'getUserStrategies',
+    description: 'The strategies a user holds credentials for.',
+    http: [{ verb: 'GET', path: '/users/:_id/_strategies' }],
+    args: idArgs,
+    body: noBody,
+    async handler({ args, ctx }) {
+      const user = await ctx.security.requireUser(args._id);
+      const strategies = user._id === '-1' ? [] : await ctx.users.strategiesOf(user._id);
+      return { strategies, total: strategies.length };
+    },
+  }),
+  defineAction({
+    controller: 'security',
+    action: 'checkRights',
+    description: 'Whether a user may run the request envelope given as body.',
+    http: [{ verb: 'POST', path: '/_checkRights/:userId' }],
+    args: z.object({ userId: id }).loose(),
+    body: z.object({ controller: z.string().min(1), action: z.string().min(1) }).loose(),
+    async handler({ args, body, ctx }) {
+      const user = await ctx.security.requireUser(args.userId);
+      return { allowed: ctx.security.isAllowed(user, { controller: body.controller, action: body.action }) };
+    },
+  }),
+];

@@ -1,0 +1,127 @@
+import type { IncomingMessage } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { fail, isPlainObject, PortcullisError } from '@portcullis/core';
+import type { z } from 'zod';
+import type { ActionDefinition } from '../api/action.js';
+import { requestFromEnvelope, type ApiRequest } from '../api/request.js';
+
+/**
+ * Reads a request body up to `limit` bytes.
+ * @throws network.http.request_too_large as soon as the limit is passed
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) return Promise.reject(fail('network.http.request_too_large'));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(fail('network.http.request_too_large'));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Parses a JSON body; an empty body is null.
+ * @throws network.http.unsupported_content, network.http.body_parse_failed
+ */
+export function parseJsonBody(raw: Buffer, contentType: string | undefined): unknown {
+  if (raw.length === 0) return null;
+  if (contentType && !/^application\/(.+\+)?json\b/i.test(contentType.trim())) throw fail('network.http.unsupported_content', contentType);
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    throw new PortcullisError('network.http.body_parse_failed', [(error as Error).message]);
+  }
+}
+
+/** The token of `Authorization: Bearer <token>`, the scheme being case-insensitive. */
+export function bearerToken(req: IncomingMessage): string | null {
+  const header = req.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(.*)$/i.exec(header.trim());
+  return match ? (match[1] ?? '') : null;
+}
+
+export interface HttpRequestParts {
+  definition: ActionDefinition;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: unknown;
+}
+
+/** Builds the funnel's request from a routed HTTP request: query string and path placeholders become arguments. */
+export function requestFromHttp(req: IncomingMessage, parts: HttpRequestParts): ApiRequest {
+  const flags = booleanArgs(parts.definition);
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of parts.query) {
+    if (key === '__proto__') continue;
+    // Query-string booleans are presence flags: `?global` and `?global=false` both mean true.
+    args[key] = flags.has(key) ? true : value;
+  }
+  Object.assign(args, parts.params);
+  return {
+    controller: parts.definition.controller,
+    action: parts.definition.action,
+    args,
+    body: parts.body,
+    jwt: bearerToken(req),
+    volatile: volatileHeader(req),
+    requestId: requestIdHeader(req),
+  };
+}
+
+/** `POST /_query`: the body is a whole envelope; the header token is used when the body has no jwt. */
+export function requestFromQuery(req: IncomingMessage, body: unknown): ApiRequest {
+  if (!isPlainObject(body)) throw fail('api.assert.body_required');
+  const request = requestFromEnvelope(body);
+  if (request.jwt === null) request.jwt = bearerToken(req);
+  return request;
+}
+
+export function requestIdHeader(req: IncomingMessage): string {
+  const header = req.headers['x-kuzzle-request-id'];
+  return typeof header === 'string' && header.length > 0 && header.length <= 128 ? header : randomUUID();
+}
+
+function volatileHeader(req: IncomingMessage): Record<string, unknown> | null {
+  const header = req.headers['x-kuzzle-volatile'];
+  if (typeof header !== 'string') return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(header);
+  } catch (error) {
+    throw new PortcullisError('network.http.volatile_parse_failed', [(error as Error).message]);
+  }
+  if (!isPlainObject(value)) throw fail('network.http.volatile_parse_failed', 'not an object');
+  return value;
+}
+
+const flagCache = new WeakMap<ActionDefinition, Set<string>>();
+
+/** Names of the boolean arguments of an action, read from its schema. */
+function booleanArgs(definition: ActionDefinition): Set<string> {
+  let flags = flagCache.get(definition);
+  if (!flags) {
+    flags = new Set();
+    const shape = (definition.args as unknown as { shape?: Record<string, z.ZodType> }).shape ?? {};
+    for (const [name, schema] of Object.entries(shape)) if (isBoolean(schema)) flags.add(name);
+    flagCache.set(definition, flags);
+  }
+  return flags;
+}
+
+function isBoolean(schema: z.ZodType): boolean {
+  const def = (schema as unknown as { def: { type: string; innerType?: z.ZodType } }).def;
+  if (def.type === 'boolean') return true;
+  return (def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType ? isBoolean(def.innerType) : false;
+}

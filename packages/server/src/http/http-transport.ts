@@ -1,0 +1,121 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { fail, type Config } from '@portcullis/core';
+import type { Funnel } from '../api/funnel.js';
+import type { Connection } from '../api/request.js';
+import { envelope, type ResponseEnvelope } from '../api/response.js';
+import { parseJsonBody, readBody, requestFromHttp, requestFromQuery, requestIdHeader } from './http-request.js';
+import type { Router } from './router.js';
+
+const SERVED_VERBS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
+
+/**
+ * The HTTP adapter around the funnel: routes METHOD + path to an action, reads and parses the
+ * body, answers with the envelope as body and its status as HTTP status. Every failure,
+ * malformed HTTP included, is answered with an error envelope.
+ */
+export class HttpTransport {
+  readonly server: Server;
+  private stopping = false;
+
+  constructor(
+    private readonly funnel: Funnel,
+    private readonly router: Router,
+    private readonly config: Readonly<Config>,
+    private readonly nodeId: string,
+  ) {
+    this.server = createServer({ maxHeaderSize: config.server.maxHeaderSize, requestTimeout: config.server.requestTimeout }, (req, res) => {
+      this.handle(req, res).catch((error: unknown) => this.send(req, res, this.funnel.errorEnvelope(error, { requestId: null })));
+    });
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => this.clientError(error, socket));
+  }
+
+  /** Refuse new requests on kept-alive connections from now on. */
+  beginShutdown(): void {
+    this.stopping = true;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://portcullis');
+    const method = req.method ?? 'GET';
+    if (this.stopping) return this.send(req, res, this.funnel.errorEnvelope(fail('api.process.shutting_down'), { requestId: requestIdHeader(req) }));
+    if (!this.originAllowed(req)) {
+      return this.send(req, res, this.funnel.errorEnvelope(fail('api.process.unauthorized_origin', req.headers.origin), { requestId: requestIdHeader(req) }));
+    }
+    if (method === 'OPTIONS') return this.send(req, res, envelope(this.nodeId, { requestId: requestIdHeader(req), result: null }));
+    if (method === 'GET' && (url.pathname === '/_healthcheck' || url.pathname === '/_ready')) {
+      return this.send(req, res, envelope(this.nodeId, { requestId: requestIdHeader(req), result: null }));
+    }
+    if (!SERVED_VERBS.has(method)) return this.send(req, res, this.funnel.errorEnvelope(fail('network.http.unsupported_verb', method), { requestId: requestIdHeader(req) }));
+
+    const isQuery = method === 'POST' && url.pathname === '/_query';
+    const route = isQuery ? null : this.router.match(method, url.pathname);
+    if (!route && !isQuery) {
+      req.resume();
+      return this.send(req, res, this.funnel.errorEnvelope(fail('network.http.url_not_found', `${method} ${url.pathname}`), { requestId: requestIdHeader(req) }));
+    }
+    let request;
+    try {
+      const body = parseJsonBody(await readBody(req, this.config.server.maxRequestSize), req.headers['content-type']);
+      request = route ? requestFromHttp(req, { definition: route.definition, params: route.params, query: url.searchParams, body }) : requestFromQuery(req, body);
+    } catch (error) {
+      return this.send(req, res, this.funnel.errorEnvelope(error, { requestId: requestIdHeader(req) }), true);
+    }
+    const connection: Connection = { id: randomUUID(), protocol: 'http', ip: req.socket.remoteAddress, headers: req.headers };
+    this.send(req, res, await this.funnel.execute(request, connection));
+  }
+
+  private send(req: IncomingMessage, res: ServerResponse, response: ResponseEnvelope, close = false): void {
+    if (res.headersSent) return;
+    const payload = JSON.stringify(response);
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      'Content-Length': String(Buffer.byteLength(payload)),
+      'X-Kuzzle-Node': this.nodeId,
+      ...this.corsHeaders(req),
+      ...response.headers,
+    };
+    if (response.requestId) headers['X-Kuzzle-Request-Id'] = response.requestId;
+    if (close || this.stopping) headers['Connection'] = 'close';
+    res.writeHead(response.status, headers);
+    res.end(payload);
+  }
+
+  private originAllowed(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    const allowed = this.config.server.allowOrigin;
+    return origin === undefined || allowed.includes('*') || allowed.includes(origin);
+  }
+
+  private corsHeaders(req: IncomingMessage): Record<string, string> {
+    const origin = req.headers.origin;
+    if (!origin) return {};
+    return {
+      'Access-Control-Allow-Origin': origin,
+      Vary: 'Origin',
+      'Access-Control-Allow-Methods': 'GET,POST,PUT,DELETE,OPTIONS',
+      'Access-Control-Allow-Headers': 'Authorization,Content-Type,X-Kuzzle-Request-Id,X-Kuzzle-Volatile',
+      'Access-Control-Expose-Headers': 'X-Kuzzle-Request-Id,X-Kuzzle-Node',
+    };
+  }
+
+  /** Node answers malformed HTTP with a bare 400; write an error envelope instead. */
+  private clientError(error: NodeJS.ErrnoException, socket: Socket): void {
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const caught =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? fail('network.http.headers_too_large')
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? fail('network.http.unexpected_error', 'request timeout')
+          : fail('network.http.unexpected_error', 'malformed HTTP request');
+    const payload = JSON.stringify(this.funnel.errorEnvelope(caught, { requestId: null }));
+    socket.end(
+      `HTTP/1.1 ${caught.status} ${caught.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
+    );
+  }
+}

@@ -1,0 +1,172 @@
+import { Strategy as PassportLocalStrategy } from 'passport-local';
+import {
+  fail,
+  type CredentialInfo,
+  type CredentialRecord,
+  type Logger,
+  type PassportRequest,
+  type PassportVerify,
+  type StrategyCredentials,
+  type StrategyPlugin,
+  type VerifyResult,
+} from '@portcullis/core';
+import type { LocalStrategyConfig } from './config.js';
+import { LOCAL_STRATEGY_FIELDS, isLoginPasswordAcceptable, parseLocalCredentials } from './credentials-input.js';
+import type { PasswordHasher } from './password-hasher.js';
+
+/** The one failure message: unknown user, wrong password and refused password all read the same. */
+export const WRONG_CREDENTIALS = 'wrong username or password';
+
+/** What the strategy keeps in `CredentialRecord.data`; private to the plugin, never sent. */
+interface StoredPassword {
+  /** argon2id PHC string. */
+  hash: string;
+  /** Epoch ms of the last password change (not of a re-hash), for a later expiry policy. */
+  passwordUpdatedAt: number;
+}
+
+export interface LocalStrategyDependencies {
+  name: string;
+  config: Readonly<LocalStrategyConfig>;
+  credentials: StrategyCredentials;
+  hasher: PasswordHasher;
+  logger: Logger;
+}
+
+/**
+ * Username + password credentials, hashed with argon2id. Kuzzle's local plugin answers
+ * `{username, kuid}` from create, update, getInfo and getById (reference §8.2); so does this.
+ */
+export class LocalStrategyPlugin implements StrategyPlugin {
+  readonly name: string;
+  readonly fields = LOCAL_STRATEGY_FIELDS;
+  readonly #config: Readonly<LocalStrategyConfig>;
+  readonly #credentials: StrategyCredentials;
+  readonly #hasher: PasswordHasher;
+  readonly #logger: Logger;
+
+  constructor(dependencies: LocalStrategyDependencies) {
+    this.name = dependencies.name;
+    this.#config = dependencies.config;
+    this.#credentials = dependencies.credentials;
+    this.#hasher = dependencies.hasher;
+    this.#logger = dependencies.logger;
+  }
+
+  createPassportStrategy(verify: PassportVerify): ReturnType<StrategyPlugin['createPassportStrategy']> {
+    return new PassportLocalStrategy(
+      { usernameField: 'username', passwordField: 'password', passReqToCallback: true, session: false },
+      verify,
+    );
+  }
+
+  /**
+   * Checks `(request, username, password)` as passport-local extracts them.
+   * @returns `{kuid}`, or `{kuid: null, message: 'wrong username or password'}` whatever the reason
+   * @throws PortcullisError `api.process.too_many_logins_requests` (429) when too many checks wait
+   */
+  async verify(_request: PassportRequest, username?: unknown, password?: unknown): Promise<VerifyResult> {
+    // passport-local hands over whatever the body holds: a number or an object is a failure, not a fault.
+    if (typeof username !== 'string' || !isLoginPasswordAcceptable(password, this.#config.maxPasswordLength)) {
+      return { kuid: null, message: WRONG_CREDENTIALS };
+    }
+    const record = await this.#credentials.findByLogin(username);
+    if (!record) {
+      await this.#hasher.verifyDummy(password);
+      return { kuid: null, message: WRONG_CREDENTIALS };
+    }
+    const { hash } = storedPassword(record);
+    if (!(await this.#hasher.verify(hash, password))) return { kuid: null, message: WRONG_CREDENTIALS };
+    if (this.#hasher.needsRehash(hash)) await this.#rehash(record, hash, password);
+    return { kuid: record.kuid };
+  }
+
+  async exists(kuid: string): Promise<boolean> {
+    return (await this.#credentials.findByKuid(kuid)) !== null;
+  }
+
+  /**
+   * @throws PortcullisError the ids of {@link parseLocalCredentials}, and
+   *   `security.credentials.login_taken` (412) when another user holds the username
+   */
+  async validate(credentials: Record<string, unknown>, kuid: string | null, isUpdate: boolean): Promise<void> {
+    const { username } = parseLocalCredentials(credentials, this.#config, isUpdate);
+    if (username === undefined) return;
+    const holder = await this.#credentials.findByLogin(username);
+    if (holder && holder.kuid !== kuid) throw fail('security.credentials.login_taken', username);
+  }
+
+  /**
+   * Hashes the password and stores the credentials.
+   * @throws PortcullisError the ids of {@link parseLocalCredentials}, `security.credentials.login_taken` (412),
+   *   `security.credentials.already_exist` (412) when the user has local credentials already,
+   *   `api.process.too_many_logins_requests` (429)
+   */
+  async create(credentials: Record<string, unknown>, kuid: string): Promise<CredentialInfo> {
+    const { username, password } = parseLocalCredentials(credentials, this.#config, false);
+    const data: StoredPassword = { hash: await this.#hasher.hash(password), passwordUpdatedAt: Date.now() };
+    const outcome = await this.#credentials.insert({ kuid, login: username, data: { ...data } });
+    if (outcome === 'login_taken') throw fail('security.credentials.login_taken', username);
+    if (outcome === 'kuid_taken') throw fail('security.credentials.already_exist', kuid, this.name);
+    return { username, kuid };
+  }
+
+  /**
+   * Changes the username, the password or both.
+   * @throws PortcullisError the ids of {@link parseLocalCredentials}, `security.credentials.not_found` (404),
+   *   `security.credentials.login_taken` (412), `api.process.too_many_logins_requests` (429)
+   */
+  async update(credentials: Record<string, unknown>, kuid: string): Promise<CredentialInfo> {
+    const changes = parseLocalCredentials(credentials, this.#config, true);
+    const current = await this.#credentials.findByKuid(kuid);
+    if (!current) throw fail('security.credentials.not_found', kuid, this.name);
+    const login = changes.username ?? current.login;
+    const data: Record<string, unknown> = changes.password === undefined
+      ? current.data
+      : { ...current.data, hash: await this.#hasher.hash(changes.password), passwordUpdatedAt: Date.now() };
+    const outcome = await this.#credentials.update({ kuid, login, data });
+    if (outcome === 'login_taken') throw fail('security.credentials.login_taken', login);
+    if (outcome === false) throw fail('security.credentials.not_found', kuid, this.name);
+    return { username: login, kuid };
+  }
+
+  /** @throws PortcullisError `security.credentials.not_found` (404) when the user has no local credentials */
+  async delete(kuid: string): Promise<void> {
+    if (!(await this.#credentials.delete(kuid))) throw fail('security.credentials.not_found', kuid, this.name);
+  }
+
+  async getInfo(kuid: string): Promise<CredentialInfo | null> {
+    const record = await this.#credentials.findByKuid(kuid);
+    return record && { username: record.login, kuid: record.kuid };
+  }
+
+  async getById(username: string): Promise<CredentialInfo | null> {
+    const record = await this.#credentials.findByLogin(username);
+    return record && { username: record.login, kuid: record.kuid };
+  }
+
+  /**
+   * Stores a hash made with the current parameters after a successful login (SECURITY.md).
+   * A failure only delays the upgrade to the next login: the login itself succeeded.
+   */
+  async #rehash(record: CredentialRecord, verifiedHash: string, password: string): Promise<void> {
+    try {
+      const hash = await this.#hasher.hash(password);
+      // Re-read just before writing: a password changed meanwhile must not be overwritten
+      // with a hash of the old one. (A conditional update in the store would close the gap.)
+      const latest = await this.#credentials.findByKuid(record.kuid);
+      if (!latest || latest.data['hash'] !== verifiedHash || latest.login !== record.login) return;
+      await this.#credentials.update({ kuid: latest.kuid, login: latest.login, data: { ...latest.data, hash } });
+      this.#logger.debug({ kuid: record.kuid }, 'password hash upgraded to the current argon2 parameters');
+    } catch (error) {
+      this.#logger.warn({ kuid: record.kuid, err: error }, 'could not upgrade a password hash; will retry at the next login');
+    }
+  }
+}
+
+/** @throws Error when the record holds no hash: a corrupt record is a fault (500, logged), not a failed login */
+function storedPassword(record: CredentialRecord): Pick<StoredPassword, 'hash'> {
+  const hash = record.data['hash'];
+  if (typeof hash !== 'string') throw new Error(`local credentials of user "${record.kuid}" hold no password hash`);
+  return { hash };
+}

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import * as argon2 from 'argon2';
+import type { Argon2Parameters } from './config.js';
+import type { HashGate } from './hash-gate.js';
+
+/**
+ * argon2id hashing behind the {@link HashGate}: every hash and every check, the dummy one
+ * included, takes a slot, so a storm of logins for unknown users costs as much as one for
+ * real users and is bounded the same way.
+ */
+export class PasswordHasher {
+  readonly #parameters: Readonly<Argon2Parameters>;
+  readonly #gate: HashGate;
+  #dummyHash: Promise<string> | undefined;
+
+  constructor(parameters: Readonly<Argon2Parameters>, gate: HashGate) {
+    this.#parameters = parameters;
+    this.#gate = gate;
+  }
+
+  /**
+   * A PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) with the current parameters and a random salt.
+   * @throws PortcullisError `api.process.too_many_logins_requests` when the gate's queue is full
+   */
+  hash(password: string): Promise<string> {
+    return this.#gate.run(() => argon2.hash(password, { ...this.#parameters, type: argon2.argon2id }));
+  }
+
+  /**
+   * Whether `password` matches the PHC string `hash`.
+   * @throws PortcullisError `api.process.too_many_logins_requests` when the gate's queue is full
+   * @throws Error when `hash` is not a PHC string (a corrupt record: a fault, not a failed login)
+   */
+  verify(hash: string, password: string): Promise<boolean> {
+    return this.#gate.run(() => argon2.verify(hash, password));
+  }
+
+  /**
+   * Checks `password` against a hash of a random secret made with the current parameters, so
+   * that a login for an unknown user costs what a wrong password costs. Always false.
+   * @throws PortcullisError `api.process.too_many_logins_requests` when the gate's queue is full
+   */
+  async verifyDummy(password: string): Promise<false> {
+    await this.#gate.run(async () => argon2.verify(await this.dummyHash(), password));
+    return false;
+  }
+
+  /** Computes the dummy hash once (the factory calls it at start, so no login pays for it). */
+  dummyHash(): Promise<string> {
+    if (!this.#dummyHash) {
+      // Not through the gate: it runs once, and the caller may already hold a slot.
+      this.#dummyHash = argon2.hash(randomBytes(32), { ...this.#parameters, type: argon2.argon2id });
+      this.#dummyHash.catch(() => {
+        this.#dummyHash = undefined;
+      });
+    }
+    return this.#dummyHash;
+  }
+
+  /** Whether `hash` was made with another algorithm, version or cost than the current ones. */
+  needsRehash(hash: string): boolean {
+    if (!hash.startsWith('$argon2id$')) return true;
+    return argon2.needsRehash(hash, this.#parameters);
+  }
+}

@@ -1,0 +1,136 @@
+import { expect } from 'chai';
+import type { Storage, StrategyCredentials } from '@portcullis/core';
+import { LocalStrategyPlugin, OWASP_ARGON2_MINIMUM, parseLocalStrategyConfig, WRONG_CREDENTIALS } from '../src/index.js';
+import { phcParameters } from './helpers/argon2.js';
+import { CountingHasher } from './helpers/counting-hasher.js';
+import { expectRejection } from './helpers/errors.js';
+import { localPlugin, loginRequest, newCredentials, openTestStorage, silentLogger, strategyContext } from './helpers/storage.js';
+
+const FAILURE = { kuid: null, message: WRONG_CREDENTIALS };
+
+describe('strategy-local/local-strategy #verify', () => {
+  let storage: Storage;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => ({ storage, cleanup } = await openTestStorage()));
+  afterEach(async () => cleanup());
+
+  /** A plugin with OWASP parameters whose argon2 calls are counted. */
+  async function countedPlugin(): Promise<{ plugin: LocalStrategyPlugin; hasher: CountingHasher }> {
+    const config = parseLocalStrategyConfig({}, 'local');
+    const hasher = new CountingHasher(config.argon2);
+    const { credentials } = strategyContext(storage);
+    return { plugin: new LocalStrategyPlugin({ name: 'local', config, credentials, hasher, logger: silentLogger }), hasher };
+  }
+
+  const storedHash = async (kuid: string): Promise<unknown> => (await storage.credentials.findByKuid('local', kuid))?.data['hash'];
+
+  it('resolves {kuid} for the right username and password', async () => {
+    const plugin = await localPlugin(storage);
+    const { username, password } = newCredentials();
+    await plugin.create({ username, password }, 'ada');
+    expect(await plugin.verify(loginRequest(), username, password)).to.deep.equal({ kuid: 'ada' });
+  });
+
+  it('gives an unknown user and a wrong password the same answer, each after one argon2 check', async () => {
+    const { plugin, hasher } = await countedPlugin();
+    const { username, password } = newCredentials();
+    await plugin.create({ username, password }, 'ada');
+    hasher.reset();
+    const wrongPassword = await plugin.verify(loginRequest(), username, `${password}x`);
+    expect(hasher.checks).to.equal(1);
+    const unknownUser = await plugin.verify(loginRequest(), `${username}x`, password);
+    expect(hasher.checks).to.equal(2);
+    expect(hasher.calls.verifyDummy).to.equal(1);
+    expect(unknownUser).to.deep.equal(wrongPassword).and.to.deep.equal(FAILURE);
+  });
+
+  it('refuses a password longer than maxPasswordLength the same way, without hashing', async () => {
+    const { plugin, hasher } = await countedPlugin();
+    const { username } = newCredentials();
+    await plugin.create({ username, password: 'p'.repeat(128) }, 'ada');
+    hasher.reset();
+    expect(await plugin.verify(loginRequest(), username, 'p'.repeat(129))).to.deep.equal(FAILURE);
+    expect(await plugin.verify(loginRequest(), username, 'p'.repeat(1_000_000))).to.deep.equal(FAILURE);
+    expect(hasher.checks + hasher.calls.hash).to.equal(0);
+    expect(await plugin.verify(loginRequest(), username, 'p'.repeat(128))).to.deep.equal({ kuid: 'ada' });
+  });
+
+  it('treats a username or a password that is not a string as a failed login', async () => {
+    const plugin = await localPlugin(storage);
+    for (const [username, password] of [[42, 'password'], ['ada', { $ne: '' }], [undefined, undefined], ['ada', '']]) {
+      expect(await plugin.verify(loginRequest(), username, password)).to.deep.equal(FAILURE);
+    }
+  });
+
+  it('is case-sensitive on the username and the password', async () => {
+    const plugin = await localPlugin(storage);
+    await plugin.create({ username: 'Ada', password: 'Correct Horse' }, 'ada');
+    expect(await plugin.verify(loginRequest(), 'ada', 'Correct Horse')).to.deep.equal(FAILURE);
+    expect(await plugin.verify(loginRequest(), 'Ada', 'correct horse')).to.deep.equal(FAILURE);
+  });
+
+  it('re-hashes with the current parameters after a successful login', async () => {
+    const legacy = await localPlugin(storage, { config: { argon2: { memoryCost: 8192, timeCost: 1 } } });
+    const { username, password } = newCredentials();
+    await legacy.create({ username, password }, 'ada');
+    const before = await storage.credentials.findByKuid('local', 'ada');
+    expect(phcParameters(String(before?.data['hash']))).to.deep.equal({ m: 8192, t: 1, p: 1 });
+
+    const current = await localPlugin(storage, { config: {} });
+    expect(await current.verify(loginRequest(), username, `${password}x`)).to.deep.equal(FAILURE);
+    expect(await storedHash('ada')).to.equal(before?.data['hash']);
+    expect(await current.verify(loginRequest(), username, password)).to.deep.equal({ kuid: 'ada' });
+    const after = await storage.credentials.findByKuid('local', 'ada');
+    expect(phcParameters(String(after?.data['hash']))).to.deep.equal({ m: OWASP_ARGON2_MINIMUM.memoryCost, t: 2, p: 1 });
+    expect(after?.data['passwordUpdatedAt'], 'a re-hash is not a password change').to.equal(before?.data['passwordUpdatedAt']);
+    expect(await current.verify(loginRequest(), username, password)).to.deep.equal({ kuid: 'ada' });
+    expect(await storedHash('ada'), 'no second re-hash').to.equal(after?.data['hash']);
+  });
+
+  it('does not overwrite a password changed while it re-hashed the old one', async () => {
+    const legacy = await localPlugin(storage, { config: { argon2: { memoryCost: 8192, timeCost: 1 } } });
+    const { username, password } = newCredentials();
+    await legacy.create({ username, password }, 'ada');
+    let changePassword = async (): Promise<void> => undefined;
+    const racing = (credentials: StrategyCredentials): StrategyCredentials => ({
+      ...credentials,
+      // The re-hash re-reads the record by kuid: change the password just before.
+      findByKuid: async (kuid) => {
+        await changePassword();
+        return credentials.findByKuid(kuid);
+      },
+    });
+    const current = await localPlugin(storage, { config: {}, wrap: racing });
+    changePassword = async () => {
+      changePassword = async () => undefined;
+      await legacy.update({ password: 'the new password' }, 'ada');
+    };
+    expect(await current.verify(loginRequest(), username, password)).to.deep.equal({ kuid: 'ada' });
+    expect(await current.verify(loginRequest(), username, 'the new password')).to.deep.equal({ kuid: 'ada' });
+    expect(await current.verify(loginRequest(), username, password)).to.deep.equal(FAILURE);
+  });
+
+  it('fails fast with api.process.too_many_logins_requests (429) beyond the queue', async () => {
+    const plugin = await localPlugin(storage, { config: { maxConcurrentHashes: 1, maxQueuedHashes: 1 } });
+    const { username, password } = newCredentials();
+    await plugin.create({ username, password }, 'ada');
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => plugin.verify(loginRequest(), username, password)));
+    const fulfilled = results.filter((result) => result.status === 'fulfilled');
+    const rejected = results.filter((result) => result.status === 'rejected');
+    expect(fulfilled.length).to.be.at.least(2);
+    expect(rejected.length).to.be.at.least(1);
+    for (const result of fulfilled) expect(result.value).to.deep.equal({ kuid: 'ada' });
+    for (const result of rejected) {
+      await expectRejection(Promise.reject(result.reason), 'api.process.too_many_logins_requests');
+      expect((result.reason as { status: number }).status).to.equal(429);
+    }
+  });
+
+  it('rejects with a plain error (a fault, not a failed login) when the record holds no hash', async () => {
+    const plugin = await localPlugin(storage);
+    expect(await storage.credentials.insert({ strategy: 'local', kuid: 'ada', login: 'ada', data: {} })).to.equal('created');
+    let caught: unknown;
+    await plugin.verify(loginRequest(), 'ada', 'whatever password').catch((error: unknown) => (caught = error));
+    expect(caught).to.be.an('error').and.not.to.have.property('id');
+  });
+});
