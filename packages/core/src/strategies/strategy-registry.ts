@@ -79,7 +79,7 @@ export class StrategyRegistry {
    * Runs the strategy's Passport flow for one login.
    * @throws security.credentials.unknown_strategy, plugin.strategy.missing_user
    */
-  login(name: string, request: PassportRequest): Promise<LoginOutcome> {
+  async login(name: string, request: PassportRequest): Promise<LoginOutcome> {
     this.require(name);
     return runPassport(this.passport, name, request);
   }

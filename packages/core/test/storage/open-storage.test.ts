@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
@@ -133,19 +132,23 @@ describe('core/storage/open-storage', () => {
 
   it('lets several processes migrate the same new SQLite file at once', async () => {
     const place = await sqlPlace('sqlite');
-    const file = place.options.url.slice('sqlite:'.length);
-    const script = join(dirname(dirname(file)), 'migrate.mts');
+    const script = join(dirname(place.options.url.slice('sqlite:'.length)), 'migrate.mts');
     const database = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '../../src/storage/sql/database.ts')).href;
     await writeFile(script, [
       `import { openSqlDatabase } from ${JSON.stringify(database)};`,
-      // Every process starts migrating at the same instant, after their unequal start-ups.
-      'await new Promise((resolve) => setTimeout(resolve, Number(process.argv[2]) - Date.now()));',
+      // Every process starts migrating on the same "go", after their unequal start-ups.
+      "process.stdout.write('ready\\n');",
+      "await new Promise((resolve) => process.stdin.once('data', resolve));",
       `const db = await openSqlDatabase({ url: ${JSON.stringify(place.options.url)}, schema: 'public', timeout: 5000 }, console);`,
       'await db.close();',
+      'process.exit(0);',
     ].join('\n'));
     try {
-      const at = String(Date.now() + 3000);
-      await Promise.all([1, 2, 3, 4].map(() => promisify(execFile)(process.execPath, ['--import', 'tsx', script, at])));
+      const children = [1, 2, 3, 4].map(() => spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['pipe', 'pipe', 'inherit'] }));
+      await Promise.all(children.map((child) => new Promise((resolve) => child.stdout.once('data', resolve))));
+      const exits = children.map((child) => new Promise((resolve) => child.once('exit', resolve)));
+      for (const child of children) child.stdin.end('go\n');
+      expect(await Promise.all(exits)).to.deep.equal([0, 0, 0, 0]);
       expect(await migrationNames(place)).to.deep.equal(['0001_initial']);
     } finally {
       await place.remove();

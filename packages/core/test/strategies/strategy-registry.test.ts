@@ -1,0 +1,156 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Strategy } from 'passport-strategy';
+import {
+  createLogger, openStorage, PortcullisError, StrategyRegistry, validateConfig,
+  type PassportRequest, type PassportVerify, type Storage, type StrategyFactory, type StrategyPlugin, type VerifyResult,
+} from '../../src/index.js';
+
+/** A Passport strategy whose outcome the request body chooses: the adapter must handle each one. */
+class ScriptedStrategy extends Strategy {
+  override name = 'scripted';
+  constructor(private readonly verify: PassportVerify) {
+    super();
+  }
+  override authenticate(req: PassportRequest): void {
+    const outcome = req.body['outcome'];
+    if (outcome === 'redirect') return this.redirect('https://idp.example.test/authorize?state=1');
+    if (outcome === 'fail') return this.fail({ message: 'scripted failure' }, 401);
+    if (outcome === 'error') return this.error(new Error('directory exploded'));
+    this.verify(req, req.body['kuid'], (error: unknown, user: unknown, info: unknown) => {
+      if (error) return this.error(error as Error);
+      if (!user) return this.fail(info as { message: string }, 401);
+      this.success(user as object);
+    });
+  }
+}
+
+function scriptedPlugin(name: string, verifyImpl?: (kuid: unknown) => Promise<VerifyResult>): StrategyPlugin {
+  return {
+    name,
+    fields: ['kuid'],
+    createPassportStrategy: (verify) => new ScriptedStrategy(verify),
+    verify: (_req: PassportRequest, kuid: unknown) => (verifyImpl ? verifyImpl(kuid) : Promise.resolve(typeof kuid === 'string' ? { kuid } : { kuid: null, message: 'who?' })),
+    exists: async () => false,
+    validate: async () => undefined,
+    create: async () => ({}),
+    update: async () => ({}),
+    delete: async () => undefined,
+  };
+}
+
+const request = (body: Record<string, unknown>): PassportRequest => ({ method: 'POST', url: '/login', body, query: {}, headers: {}, ip: '127.0.0.1' });
+
+async function refusal(promise: Promise<unknown>): Promise<PortcullisError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).to.be.instanceOf(PortcullisError);
+    return error as PortcullisError;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('core/strategies/strategy-registry', () => {
+  let dir: string;
+  let storage: Storage;
+  let registry: StrategyRegistry;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'portcullis-registry-'));
+    storage = await openStorage(validateConfig({ database: { url: `sqlite:${join(dir, 'db.sqlite')}` } }), createLogger({ level: 'silent' }));
+    await storage.users.insert({ _id: 'alice', content: { profileIds: ['default'] } });
+  });
+
+  beforeEach(() => {
+    registry = new StrategyRegistry({ credentials: storage.credentials, loadUser: (kuid) => storage.users.get(kuid), logger: createLogger({ level: 'silent' }), pluginConfig: {} });
+  });
+
+  after(async () => {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('#register', () => {
+    it('refuses invalid plugins with an error naming them', async () => {
+      const cases: Array<[string, StrategyFactory, string]> = [
+        ['Bad Name', () => scriptedPlugin('Bad Name'), 'plugin.strategy.invalid_description'],
+        ['liar', () => scriptedPlugin('other'), 'plugin.strategy.invalid_description'],
+        ['nomethod', () => ({ ...scriptedPlugin('nomethod'), exists: undefined }) as unknown as StrategyPlugin, 'plugin.strategy.invalid_method'],
+        ['nofields', () => ({ ...scriptedPlugin('nofields'), fields: 'kuid' }) as unknown as StrategyPlugin, 'plugin.strategy.invalid_description'],
+        ['nopassport', () => ({ ...scriptedPlugin('nopassport'), createPassportStrategy: () => ({}) }) as unknown as StrategyPlugin, 'plugin.strategy.invalid_authenticator'],
+        ['nothing', (() => null) as unknown as StrategyFactory, 'plugin.strategy.invalid_description'],
+      ];
+      for (const [name, factory, id] of cases) {
+        const error = await refusal(registry.register(name, factory));
+        expect(error.id, name).to.equal(id);
+        expect(error.message, name).to.include(name === 'Bad Name' ? 'Bad Name' : name);
+        expect(registry.has(name)).to.equal(false);
+      }
+    });
+
+    it('refuses a second strategy of the same name, and adds and removes strategies at run time', async () => {
+      await registry.register('scripted', () => scriptedPlugin('scripted'));
+      expect((await refusal(registry.register('scripted', () => scriptedPlugin('scripted')))).id).to.equal('plugin.strategy.strategy_already_registered');
+      expect(registry.names()).to.deep.equal(['scripted']);
+      await registry.unregister('scripted');
+      expect((await refusal(registry.login('scripted', request({ kuid: 'alice' })))).id).to.equal('security.credentials.unknown_strategy');
+      expect((await refusal(registry.unregister('scripted'))).id).to.equal('plugin.strategy.unauthorized_removal');
+    });
+
+    it('hands the factory its config namespace and a credentials store scoped to its name', async () => {
+      const scoped = new StrategyRegistry({ credentials: storage.credentials, loadUser: (kuid) => storage.users.get(kuid), logger: createLogger({ level: 'silent' }), pluginConfig: { scripted: { answer: 42 } } });
+      let seen: unknown;
+      await scoped.register('scripted', async (context) => {
+        seen = context.config;
+        await context.credentials.insert({ kuid: 'alice', login: 'alice-login', data: {} });
+        return scriptedPlugin('scripted');
+      });
+      expect(seen).to.deep.equal({ answer: 42 });
+      expect(await storage.credentials.findByLogin('scripted', 'alice-login')).to.include({ strategy: 'scripted', kuid: 'alice' });
+    });
+  });
+
+  describe('#login', () => {
+    beforeEach(() => registry.register('scripted', () => scriptedPlugin('scripted')));
+
+    it('turns success into the user', async () => {
+      const outcome = await registry.login('scripted', request({ kuid: 'alice' }));
+      expect(outcome).to.deep.equal({ type: 'user', user: { _id: 'alice', content: { profileIds: ['default'] } } });
+    });
+
+    it('turns fail into plugin.strategy.missing_user with the strategy\'s message', async () => {
+      const error = await refusal(registry.login('scripted', request({ outcome: 'fail' })));
+      expect(error).to.include({ id: 'plugin.strategy.missing_user', status: 401, message: 'scripted failure' });
+      expect((await refusal(registry.login('scripted', request({ kuid: 42 })))).message).to.equal('who?');
+    });
+
+    it('turns error into a catalogued 500 that hides the cause', async () => {
+      const error = await refusal(registry.login('scripted', request({ outcome: 'error' })));
+      expect(error.id).to.equal('plugin.runtime.unexpected_error');
+      expect(error.message).to.not.include('exploded');
+    });
+
+    it('turns redirect into a 302 with Location', async () => {
+      const outcome = await registry.login('scripted', request({ outcome: 'redirect' }));
+      expect(outcome).to.deep.equal({ type: 'redirect', statusCode: 302, headers: { Location: 'https://idp.example.test/authorize?state=1', 'Content-Length': '0' } });
+    });
+
+    it('checks what verify resolves to', async () => {
+      const cases: Array<[() => Promise<VerifyResult>, string]> = [
+        [() => 'alice' as unknown as Promise<VerifyResult>, 'plugin.strategy.invalid_verify_return'],
+        [() => Promise.resolve('alice' as unknown as VerifyResult), 'plugin.strategy.invalid_verify_resolve'],
+        [() => Promise.resolve({ kuid: 7 } as unknown as VerifyResult), 'plugin.strategy.invalid_kuid'],
+        [() => Promise.resolve({ kuid: 'ghost' }), 'plugin.strategy.unknown_kuid'],
+        [() => Promise.resolve(false as VerifyResult), 'plugin.strategy.missing_user'],
+      ];
+      for (const [impl, id] of cases) {
+        const name = `v${cases.findIndex((entry) => entry[1] === id)}`;
+        await registry.register(name, () => scriptedPlugin(name, impl));
+        expect((await refusal(registry.login(name, request({ kuid: 'alice' })))).id).to.equal(id);
+      }
+    });
+  });
+});

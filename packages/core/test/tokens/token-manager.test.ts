@@ -1,0 +1,144 @@
+import { expect } from 'chai';
+import { createSecretKey } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import jwt from 'jsonwebtoken';
+import { createLogger, openStorage, PortcullisError, TokenManager, validateConfig, type Storage } from '../../src/index.js';
+
+const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
+const settings = { secret: SECRET, algorithm: 'HS256' as const, expiresIn: '1h', maxTTL: -1, gracePeriod: 200 };
+
+async function rejection(promise: Promise<unknown>): Promise<PortcullisError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).to.be.instanceOf(PortcullisError);
+    return error as PortcullisError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('core/tokens/token-manager', () => {
+  let dir: string;
+  let storage: Storage;
+  let tokens: TokenManager;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'portcullis-tokens-'));
+    storage = await openStorage(validateConfig({ database: { url: `sqlite:${join(dir, 'db.sqlite')}` } }), createLogger({ level: 'silent' }));
+    tokens = new TokenManager(storage.sessions, storage.settings, settings);
+    await tokens.init();
+  });
+
+  after(async () => {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('#create', () => {
+    it('issues kauth- JWTs carrying _id and a random session id', async () => {
+      const issued = await tokens.create('alice', undefined);
+      expect(issued.jwt.startsWith('kauth-')).to.equal(true);
+      const payload = jwt.decode(issued.jwt.slice(6)) as Record<string, unknown>;
+      expect(payload['_id']).to.equal('alice');
+      expect(payload['jti']).to.match(/^[0-9a-f-]{36}$/);
+      expect(payload['exp']).to.equal((payload['iat'] as number) + 3600);
+      const again = await tokens.create('alice', undefined);
+      expect(again.jwt).to.not.equal(issued.jwt);
+    });
+
+    it('parses expiresIn as ms or ms strings, -1 for never, and refuses the rest', async () => {
+      expect((await tokens.create('alice', 90_000)).ttl).to.equal(90_000);
+      expect((await tokens.create('alice', '2h')).ttl).to.equal(7_200_000);
+      expect((await tokens.create('alice', '5000')).ttl).to.equal(5000);
+      const forever = await tokens.create('alice', -1);
+      expect(forever).to.include({ ttl: -1, expiresAt: -1 });
+      expect(jwt.decode(forever.jwt.slice(6))).to.not.have.property('exp');
+      for (const bad of ['soon', 0, -5, '', { h: 1 }, 1.5e300]) expect((await rejection(tokens.create('alice', bad))).id).to.equal('api.assert.invalid_argument');
+    });
+
+    it('enforces maxTTL', async () => {
+      const capped = new TokenManager(storage.sessions, storage.settings, { ...settings, maxTTL: 60_000 });
+      await capped.init();
+      expect((await rejection(capped.create('alice', '2m'))).id).to.equal('security.token.ttl_exceeded');
+      expect((await rejection(capped.create('alice', -1))).id).to.equal('security.token.ttl_exceeded');
+      expect((await capped.create('alice', 30_000)).ttl).to.equal(30_000);
+    });
+  });
+
+  describe('#verify', () => {
+    it('accepts a token while its session exists, and not after revocation', async () => {
+      const issued = await tokens.create('bob', undefined);
+      const verified = await tokens.verify(issued.jwt);
+      expect(verified.kuid).to.equal('bob');
+      await tokens.revoke(verified.session.id);
+      expect((await rejection(tokens.verify(issued.jwt))).id).to.equal('security.token.invalid');
+    });
+
+    it('refuses alg none, another algorithm, a wrong key, a bad signature and a future nbf as invalid', async () => {
+      const issued = await tokens.create('bob', undefined);
+      const payload = jwt.decode(issued.jwt.slice(6)) as jwt.JwtPayload;
+      const forged = [
+        jwt.sign({ _id: 'bob', jti: payload.jti }, '', { algorithm: 'none' as jwt.Algorithm }),
+        jwt.sign({ _id: 'bob', jti: payload.jti }, createSecretKey(Buffer.from(SECRET)), { algorithm: 'HS512' }),
+        jwt.sign({ _id: 'bob', jti: payload.jti }, 'another-secret-of-sufficient-length-000', { algorithm: 'HS256' }),
+        `${issued.jwt.slice(6, -4)}AAAA`,
+        jwt.sign({ _id: 'bob', jti: payload.jti, nbf: Math.floor(Date.now() / 1000) + 3600 }, createSecretKey(Buffer.from(SECRET)), { algorithm: 'HS256' }),
+      ];
+      for (const token of forged) expect((await rejection(tokens.verify(`kauth-${token}`))).id, token).to.equal('security.token.invalid');
+      for (const junk of ['', 'kauth-', 'bearer', 'kapikey-abc', 42, null, `kauth-${'a'.repeat(10_000)}`]) {
+        expect((await rejection(tokens.verify(junk))).id).to.equal('security.token.invalid');
+      }
+    });
+
+    it('refuses a token whose session belongs to another user', async () => {
+      const issued = await tokens.create('bob', undefined);
+      const { jti } = jwt.decode(issued.jwt.slice(6)) as jwt.JwtPayload;
+      const swapped = jwt.sign({ _id: 'mallory' }, createSecretKey(Buffer.from(SECRET)), { algorithm: 'HS256', jwtid: jti!, expiresIn: 60 });
+      expect((await rejection(tokens.verify(`kauth-${swapped}`))).id).to.equal('security.token.invalid');
+    });
+
+    it('says expired once exp has passed', async () => {
+      const { jti } = jwt.decode((await tokens.create('bob', undefined)).jwt.slice(6)) as jwt.JwtPayload;
+      const old = jwt.sign({ _id: 'bob', exp: Math.floor(Date.now() / 1000) - 10 }, createSecretKey(Buffer.from(SECRET)), { algorithm: 'HS256', jwtid: jti! });
+      expect((await rejection(tokens.verify(`kauth-${old}`))).id).to.equal('security.token.expired');
+    });
+  });
+
+  describe('#refresh', () => {
+    it('keeps the old token for the grace period only, and refuses a second refresh', async () => {
+      const old = await tokens.verify((await tokens.create('carol', undefined)).jwt);
+      const fresh = await tokens.refresh(old, undefined);
+      expect(fresh._id).to.equal('carol');
+      expect((await tokens.verify(old.token)).session.refreshed).to.equal(true);
+      expect((await rejection(tokens.refresh(await tokens.verify(old.token), undefined))).id).to.equal('security.token.invalid');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((await rejection(tokens.verify(old.token))).id).to.equal('security.token.invalid');
+      expect((await tokens.verify(fresh.jwt)).kuid).to.equal('carol');
+    });
+
+    it('lets only one of two concurrent refreshes win', async () => {
+      const old = await tokens.verify((await tokens.create('carol', undefined)).jwt);
+      const results = await Promise.allSettled([tokens.refresh(old, undefined), tokens.refresh({ ...old, session: { ...old.session } }, undefined)]);
+      expect(results.filter((result) => result.status === 'fulfilled')).to.have.length(1);
+    });
+
+    it('refuses to refresh a token that never expires', async () => {
+      const forever = await tokens.verify((await tokens.create('carol', -1)).jwt);
+      expect((await rejection(tokens.refresh(forever, undefined))).id).to.equal('security.token.refresh_forbidden');
+    });
+  });
+
+  describe('#init', () => {
+    it('generates one secret and shares it through the settings store', async () => {
+      const first = new TokenManager(storage.sessions, storage.settings, { ...settings, secret: undefined });
+      const second = new TokenManager(storage.sessions, storage.settings, { ...settings, secret: undefined });
+      const [a, b] = await Promise.all([first.init(), second.init()]);
+      expect([a.generated, b.generated]).to.include(true);
+      const issued = await first.create('dave', undefined);
+      expect((await second.verify(issued.jwt)).kuid).to.equal('dave');
+      expect((await rejection(tokens.verify(issued.jwt))).id).to.equal('security.token.invalid');
+    });
+  });
+});
