@@ -130,6 +130,41 @@ describe('e2e: the HTTP transport', () => {
     expect(refused.error?.id).to.equal('api.process.unauthorized_origin');
   });
 
+  describe('HTTP Basic authentication', () => {
+    const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+
+    it('challenges anonymous requests that need a user', async () => {
+      const response = await fetch(`${node.url}/_logout`, { method: 'POST' });
+      expect(response.status).to.equal(401);
+      expect(response.headers.get('www-authenticate')).to.equal('Basic realm="Portcullis", charset="UTF-8"');
+      const body = await json(response);
+      expect(body.error?.id).to.equal('security.rights.unauthorized');
+      expect(body['headers']).to.deep.equal({});
+    });
+
+    it('authenticates one request with Basic credentials, without creating a session', async () => {
+      const me = await json(await fetch(`${node.url}/_me`, { headers: basic('ivy', 'ivy-password-12') }));
+      expect(me.result).to.deep.include({ _id: 'ivy', strategies: ['local'] });
+      const refresh = await json(await fetch(`${node.url}/_refreshToken`, { method: 'POST', headers: basic('ivy', 'ivy-password-12') }));
+      expect(refresh.error?.id).to.equal('security.token.refresh_forbidden');
+    });
+
+    it('refuses wrong Basic credentials with the login error and a challenge', async () => {
+      for (const headers of [basic('ivy', 'wrong-password'), basic('nobody', 'wrong-password'), { authorization: 'Basic !!!' }, { authorization: 'Basic aXZ5' }]) {
+        const response = await fetch(`${node.url}/_me`, { headers });
+        const body = await json(response);
+        expect(response.status, headers.authorization).to.equal(401);
+        expect(body.error?.id, headers.authorization).to.equal('plugin.strategy.missing_user');
+        expect(response.headers.get('www-authenticate')).to.match(/^Basic realm="Portcullis"/);
+      }
+    });
+
+    it('still takes Bearer tokens on the same routes', async () => {
+      const me = await json(await fetch(`${node.url}/_me`, { headers: { authorization: `Bearer ${jwt}` } }));
+      expect(me.result).to.have.property('_id', 'ivy');
+    });
+  });
+
   it('never sends a stack trace outside development mode', async () => {
     const body = await json(await fetch(`${node.url}/_me`, { headers: { authorization: 'Bearer kauth-nope' } }));
     expect(body.error).to.not.have.property('stack');

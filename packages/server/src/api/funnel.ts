@@ -4,6 +4,9 @@ import type { ApiRequest, Connection } from './request.js';
 import { envelope, type ResponseEnvelope } from './response.js';
 import { validatePart } from './validate.js';
 
+/** HTTP Basic credentials are checked by this strategy. */
+const BASIC_STRATEGY = 'local';
+
 /** Called after a request authenticated with a token, so transports can bind the token to their connection. */
 export type TokenObserver = (connection: Connection, token: VerifiedToken) => void;
 
@@ -36,10 +39,8 @@ export class Funnel {
     const base = { requestId: request.requestId, controller: request.controller, action: request.action, volatile: request.volatile };
     try {
       const definition = this.find(request.controller, request.action);
-      const token = request.jwt === null ? null : await this.ctx.tokens.verify(request.jwt);
-      const user = token ? await this.userOf(token) : ANONYMOUS_USER;
-      if (token) this.tokenObserver?.(connection, token);
-      await this.checkRights(definition, user, token);
+      const { user, token } = await this.authenticate(request, connection);
+      await this.checkRights(definition, user);
       const args = validatePart(definition.args, request.args, 'args');
       const body = validatePart(definition.body, request.body, 'body');
       const value = await definition.handler({ args, body, user, token, connection, requestId: request.requestId, ctx: this.ctx });
@@ -71,20 +72,34 @@ export class Funnel {
     return definition;
   }
 
-  private async userOf(token: VerifiedToken): Promise<UserRecord> {
-    const user = await this.ctx.security.getUser(token.kuid);
-    // A session that outlived its user (deleted on another node mid-flight) is no longer valid.
-    if (!user) throw fail('security.token.invalid');
-    return user;
+  /** The caller: the user of a verified token, of HTTP Basic credentials, or anonymous. */
+  private async authenticate(request: ApiRequest, connection: Connection): Promise<{ user: UserRecord; token: VerifiedToken | null }> {
+    if (request.jwt !== null) {
+      const token = await this.ctx.tokens.verify(request.jwt);
+      const user = await this.ctx.security.getUser(token.kuid);
+      // A session that outlived its user (deleted on another node mid-flight) is no longer valid.
+      if (!user) throw fail('security.token.invalid');
+      this.tokenObserver?.(connection, token);
+      return { user, token };
+    }
+    if (request.basic) {
+      const outcome = await this.ctx.strategies.login(BASIC_STRATEGY, {
+        method: 'POST', url: `/login?strategy=${BASIC_STRATEGY}`, body: { ...request.basic }, query: {}, headers: connection.headers, ip: connection.ip,
+      });
+      if (outcome.type === 'user') return { user: outcome.user, token: null };
+      throw fail('plugin.strategy.missing_user', 'wrong username or password');
+    }
+    return { user: ANONYMOUS_USER, token: null };
   }
 
-  private async checkRights(definition: ActionDefinition, user: UserRecord, token: VerifiedToken | null): Promise<void> {
+  private async checkRights(definition: ActionDefinition, user: UserRecord): Promise<void> {
     const { controller, action } = definition;
-    if (definition.authenticated && !token) throw fail('security.rights.unauthorized', controller, action);
+    const anonymous = user._id === ANONYMOUS_USER._id;
+    if (definition.authenticated && anonymous) throw fail('security.rights.unauthorized', controller, action);
     if (this.ctx.security.isAllowed(user, { controller, action })) return;
     // Secure from the first start: only the very first administrator can be created anonymously.
     if (controller === 'security' && action === 'createFirstAdmin' && !(await this.ctx.security.adminExists())) return;
-    if (!token) throw fail('security.rights.unauthorized', controller, action);
+    if (anonymous) throw fail('security.rights.unauthorized', controller, action);
     throw fail('security.rights.forbidden', controller, action, user._id);
   }
 

@@ -23,8 +23,8 @@ export interface ApiRequest {
   jwt: string | null;
   volatile: Record<string, unknown> | null;
   requestId: string;
-  /** Set by the HTTP transport: the route that matched, for boolean presence flags. */
-  fromQueryString?: ReadonlySet<string>;
+  /** HTTP Basic credentials: the local strategy authenticates this request only (no session). */
+  basic?: { username: string; password: string };
 }
 
 /**

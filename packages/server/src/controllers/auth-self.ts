@@ -14,8 +14,8 @@ export const selfActions = [
     http: [...me('/_me'), { verb: 'GET', path: '/users/_me', deprecated: true }],
     args: noArgs,
     body: noBody,
-    async handler({ user, token, ctx }) {
-      const strategies = token ? await ctx.users.strategiesOf(user._id) : [];
+    async handler({ user, ctx }) {
+      const strategies = user._id === '-1' ? [] : await ctx.users.strategiesOf(user._id);
       return { _id: user._id, _source: user.content, strategies };
     },
   }),

@@ -76,7 +76,8 @@ export const sessionActions = [
     body: noBody,
     authenticated: true,
     async handler({ args, token, ctx }) {
-      if (!token) throw fail('security.rights.unauthorized', 'auth', 'refreshToken');
+      // HTTP Basic callers have no token to refresh.
+      if (!token) throw fail('security.token.refresh_forbidden', 'Basic credentials');
       return ctx.tokens.refresh(token, args.expiresIn);
     },
   }),

@@ -52,6 +52,20 @@ export function bearerToken(req: IncomingMessage): string | null {
   return match ? (match[1] ?? '') : null;
 }
 
+/** The credentials of `Authorization: Basic <base64(username:password)>` (RFC 7617), or undefined. */
+export function basicCredentials(req: IncomingMessage): { username: string; password: string } | undefined {
+  const match = /^Basic\s+(\S*)$/i.exec(req.headers.authorization?.trim() ?? '');
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1] ?? '', 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon === -1 ? { username: decoded, password: '' } : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+function withBasic(request: ApiRequest, req: IncomingMessage): ApiRequest {
+  const basic = request.jwt === null ? basicCredentials(req) : undefined;
+  return basic ? { ...request, basic } : request;
+}
+
 export interface HttpRequestParts {
   definition: ActionDefinition;
   params: Record<string, string>;
@@ -69,7 +83,7 @@ export function requestFromHttp(req: IncomingMessage, parts: HttpRequestParts): 
     args[key] = flags.has(key) ? true : value;
   }
   Object.assign(args, parts.params);
-  return {
+  return withBasic({
     controller: parts.definition.controller,
     action: parts.definition.action,
     args,
@@ -77,7 +91,7 @@ export function requestFromHttp(req: IncomingMessage, parts: HttpRequestParts): 
     jwt: bearerToken(req),
     volatile: volatileHeader(req),
     requestId: requestIdHeader(req),
-  };
+  }, req);
 }
 
 /** `POST /_query`: the body is a whole envelope; the header token is used when the body has no jwt. */
@@ -85,7 +99,7 @@ export function requestFromQuery(req: IncomingMessage, body: unknown): ApiReques
   if (!isPlainObject(body)) throw fail('api.assert.body_required');
   const request = requestFromEnvelope(body);
   if (request.jwt === null) request.jwt = bearerToken(req);
-  return request;
+  return withBasic(request, req);
 }
 
 export function requestIdHeader(req: IncomingMessage): string {

@@ -63,10 +63,14 @@ export class HttpTransport {
       return this.send(req, res, this.funnel.errorEnvelope(error, { requestId: requestIdHeader(req) }), true);
     }
     const connection: Connection = { id: randomUUID(), protocol: 'http', ip: req.socket.remoteAddress, headers: req.headers };
-    this.send(req, res, await this.funnel.execute(request, connection));
+    const response = await this.funnel.execute(request, connection);
+    // Tell HTTP clients they may authenticate with Basic credentials (ThingsDB, Neo4j).
+    const challenge = response.error?.id === 'security.rights.unauthorized' || (request.basic !== undefined && response.status === 401);
+    this.send(req, res, response, false, challenge ? { 'WWW-Authenticate': 'Basic realm="Portcullis", charset="UTF-8"' } : {});
   }
 
-  private send(req: IncomingMessage, res: ServerResponse, response: ResponseEnvelope, close = false): void {
+  /** Writes the envelope; `extra` headers go on the HTTP answer only, the envelope keeps the action's. */
+  private send(req: IncomingMessage, res: ServerResponse, response: ResponseEnvelope, close = false, extra: Record<string, string> = {}): void {
     if (res.headersSent) return;
     const payload = JSON.stringify(response);
     const headers: Record<string, string> = {
@@ -75,6 +79,7 @@ export class HttpTransport {
       'X-Kuzzle-Node': this.nodeId,
       ...this.corsHeaders(req),
       ...response.headers,
+      ...extra,
     };
     if (response.requestId) headers['X-Kuzzle-Request-Id'] = response.requestId;
     if (close || this.stopping) headers['Connection'] = 'close';
