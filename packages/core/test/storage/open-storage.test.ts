@@ -132,18 +132,18 @@ describe('core/storage/open-storage', () => {
 
   it('lets several processes migrate the same new SQLite file at once', async () => {
     const place = await sqlPlace('sqlite');
-    const script = join(dirname(place.options.url.slice('sqlite:'.length)), 'migrate.mts');
+    const script = join(dirname(dirname(place.options.url.slice('sqlite:'.length))), 'migrate.mts');
     const database = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '../../src/storage/sql/database.ts')).href;
-    await writeFile(script, [
-      `import { openSqlDatabase } from ${JSON.stringify(database)};`,
-      // Every process starts migrating on the same "go", after their unequal start-ups.
-      "process.stdout.write('ready\\n');",
-      "await new Promise((resolve) => process.stdin.once('data', resolve));",
-      `const db = await openSqlDatabase({ url: ${JSON.stringify(place.options.url)}, schema: 'public', timeout: 5000 }, console);`,
-      'await db.close();',
-      'process.exit(0);',
-    ].join('\n'));
     try {
+      await writeFile(script, [
+        `import { openSqlDatabase } from ${JSON.stringify(database)};`,
+        // Every process starts migrating on the same "go", after their unequal start-ups.
+        "process.stdout.write('ready\\n');",
+        "await new Promise((resolve) => process.stdin.once('data', resolve));",
+        `const db = await openSqlDatabase({ url: ${JSON.stringify(place.options.url)}, schema: 'public', timeout: 5000 }, console);`,
+        'await db.close();',
+        'process.exit(0);',
+      ].join('\n'));
       const children = [1, 2, 3, 4].map(() => spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['pipe', 'pipe', 'inherit'] }));
       await Promise.all(children.map((child) => new Promise((resolve) => child.stdout.once('data', resolve))));
       const exits = children.map((child) => new Promise((resolve) => child.once('exit', resolve)));

@@ -128,6 +128,16 @@ export function sessionStoreConformance(factory: StoreFactory<SessionStore>): vo
         expect(await sessions.deleteByUser('alice')).to.deep.equal([]);
       });
 
+      it("spares the one session it is told to keep, and only the user's own kind", async () => {
+        const [current, other, apiKey] = [session('alice', 60_000), session('alice', 60_000), session('alice', -1, 'kapikey')];
+        for (const created of [current, other, apiKey]) await sessions.create(created);
+        expect(await sessions.deleteByUser('alice', 'kauth', current.id)).to.deep.equal([other.id]);
+        expect(await sessions.get(current.id)).to.deep.equal(current);
+        expect(await sessions.get(apiKey.id)).to.deep.equal(apiKey);
+        expect((await sessions.deleteByUser('alice', undefined, apiKey.id)).sort()).to.deep.equal([current.id]);
+        expect(await sessions.get(apiKey.id)).to.deep.equal(apiKey);
+      });
+
       it('leaves expired sessions out of what it reports', async () => {
         const short = session('alice', 100);
         const live = session('alice', 60_000);

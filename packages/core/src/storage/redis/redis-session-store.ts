@@ -146,13 +146,13 @@ export class RedisSessionStore implements SessionStore {
     });
   }
 
-  deleteByUser(kuid: string, kind?: TokenKind): Promise<string[]> {
+  deleteByUser(kuid: string, kind?: TokenKind, exceptId?: string): Promise<string[]> {
     return this.call(async () => {
       const ids = await this.client.smembers(this.userKey(kuid));
       if (ids.length === 0) return [];
       const kinds = await Promise.all(ids.map((id) => this.client.hget(this.sessionKey(id), 'kind')));
       const gone = ids.filter((_, index) => kinds[index] === null);
-      const targets = ids.filter((_, index) => kinds[index] !== null && (kind === undefined || kinds[index] === kind));
+      const targets = ids.filter((id, index) => kinds[index] !== null && id !== exceptId && (kind === undefined || kinds[index] === kind));
       const deleted = await Promise.all(targets.map((id) => this.client.del(this.sessionKey(id))));
       const revoked = targets.filter((_, index) => deleted[index] === 1);
       // Ids of expired sessions linger in the set until now: harmless, and dropped here.

@@ -75,10 +75,10 @@ function openSqlite(url: string, timeout: number): Opened {
     // Kysely takes no lock on SQLite, yet another process (a second node, the CLI) may migrate
     // the same file: BEGIN IMMEDIATE makes it wait up to busy_timeout, and DDL is transactional.
     migrate: (db) => inTurn(path, async () => {
-      //X
+      database.exec('begin immediate');
       try {
         const applied = await migrateToLatest(db as Kysely<unknown>);
-//Y
+        database.exec('commit');
         return applied;
       } catch (error) {
         if (database.inTransaction) database.exec('rollback');

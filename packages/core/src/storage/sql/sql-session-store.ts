@@ -82,10 +82,12 @@ export class SqlSessionStore implements SessionStore {
     return deleted.length > 0;
   }
 
-  deleteByUser(kuid: string, kind?: TokenKind): Promise<string[]> {
-    return this.deleteWhere((eb) => (kind === undefined
-      ? eb('kuid', '=', kuid)
-      : eb.and([eb('kuid', '=', kuid), eb('kind', '=', kind)])));
+  deleteByUser(kuid: string, kind?: TokenKind, exceptId?: string): Promise<string[]> {
+    return this.deleteWhere((eb) => eb.and([
+      eb('kuid', '=', kuid),
+      ...(kind === undefined ? [] : [eb('kind', '=', kind)]),
+      ...(exceptId === undefined ? [] : [eb('id', '<>', exceptId)]),
+    ]));
   }
 
   onRevoked(listener: RevocationListener): void {
