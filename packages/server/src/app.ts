@@ -7,6 +7,7 @@ import {
   type Config, type Logger, type StrategyFactory,
 } from '@portcullis/core';
 import { createLocalStrategy } from '@portcullis/strategy-local';
+import { createLdapStrategy } from '@portcullis/strategy-ldap';
 import type { ServerContext } from './api/action.js';
 import { Funnel } from './api/funnel.js';
 import { allActions } from './controllers/index.js';
@@ -19,7 +20,7 @@ import { bootstrapAdmin } from './bootstrap-admin.js';
 export interface PortcullisOptions {
   config: Readonly<Config>;
   logger?: Logger;
-  /** Strategies to serve besides `local`: name → factory. */
+  /** Strategies to serve besides `local` (and `ldap`, served when the config has a `plugins.ldap` section): name → factory. */
   strategies?: Record<string, StrategyFactory>;
 }
 
@@ -46,8 +47,11 @@ export async function createPortcullis(options: PortcullisOptions): Promise<Port
     const tokens = new TokenManager(storage.sessions, storage.settings, config.security.jwt);
     if ((await tokens.init()).generated) logger.warn({ ns: 'portcullis:tokens' }, 'no security.jwt.secret configured: generated one and stored it in the database');
     const strategies = new StrategyRegistry({ credentials: storage.credentials, loadUser: (kuid) => storage.users.get(kuid), logger, pluginConfig: config.plugins });
-    for (const [name, factory] of Object.entries({ local: createLocalStrategy, ...options.strategies })) await strategies.register(name, factory);
     const users = new UserService(security, storage.users, strategies, tokens, namespaced(logger, 'users'));
+    strategies.bindUsers(users);
+    const builtIn: Record<string, StrategyFactory> = { local: createLocalStrategy };
+    if (config.plugins['ldap'] !== undefined) builtIn['ldap'] = createLdapStrategy;
+    for (const [name, factory] of Object.entries({ ...builtIn, ...options.strategies })) await strategies.register(name, factory);
     const nodeId = `portcullis-${randomUUID().slice(0, 8)}`;
     const context: ServerContext = { config, logger, nodeId, storage, security, strategies, tokens, users, version: VERSION, startedAt: Date.now() };
     await bootstrapAdmin(context);

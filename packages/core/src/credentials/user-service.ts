@@ -4,7 +4,7 @@ import type { Logger } from '../logging/logger.js';
 import { SecurityService } from '../security/security-service.js';
 import { ANONYMOUS_KUID } from '../security/types.js';
 import type { UserContent, UserRecord, UserStore } from '../storage/ports.js';
-import type { CredentialInfo } from '../strategies/strategy-plugin.js';
+import type { CredentialInfo, StrategyUsers } from '../strategies/strategy-plugin.js';
 import type { StrategyRegistry } from '../strategies/strategy-registry.js';
 import type { TokenManager } from '../tokens/token-manager.js';
 
@@ -20,8 +20,9 @@ export interface NewUser {
 /**
  * Users together with their credentials in every strategy. Creating a user with credentials is
  * all-or-nothing; deleting a user deletes its credentials everywhere and ends its sessions.
+ * It is also what strategy plugins reach as `StrategyContext.users` (get, create, update).
  */
-export class UserService {
+export class UserService implements StrategyUsers {
   constructor(
     private readonly security: SecurityService,
     private readonly users: UserStore,
@@ -29,6 +30,11 @@ export class UserService {
     private readonly tokens: TokenManager,
     private readonly logger: Logger,
   ) {}
+
+  /** The user, or null when there is none. */
+  get(kuid: string): Promise<UserRecord | null> {
+    return this.users.get(kuid);
+  }
 
   /**
    * Validates every credential, creates the user, then the credentials; on any failure removes

@@ -70,6 +70,7 @@ export const ERRORS = {
   'plugin.strategy.strategy_not_found': { status: 404, code: code(4, 3, 19), message: 'Strategy "%s" not found.', description: 'The strategy is not registered.' },
   'plugin.strategy.missing_user': { status: 401, code: code(4, 3, 20), message: '%s', description: 'A login was refused: wrong credentials, unknown user or missing credentials. The message is the strategy\'s reason.' },
   'plugin.strategy.missing_optional_method': { status: 500, code: code(4, 3, 21), message: 'Strategy "%s" does not implement the optional method "%s".', description: 'The action needs a method the strategy does not have.' },
+  'plugin.strategy.unavailable': { status: 503, code: code(4, 3, 22), message: 'The strategy "%s" cannot reach its authentication service; retry later.', description: 'A strategy plugin\'s outside service (a directory, an identity provider) is down, refused the connection or did not answer in time. The cause is logged; the rest of the node is unaffected.' },
 
   // security (7)
   'security.token.invalid': { status: 401, code: code(7, 1, 1), message: 'Invalid token.', description: 'The token is malformed, badly signed, revoked or unknown.' },

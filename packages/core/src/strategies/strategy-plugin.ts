@@ -1,6 +1,6 @@
 import type { Strategy } from 'passport-strategy';
 import type { Logger } from 'pino';
-import type { CredentialInsertResult, CredentialRecord } from '../storage/ports.js';
+import type { CredentialInsertResult, CredentialRecord, UserContent, UserRecord } from '../storage/ports.js';
 
 /**
  * The request a Passport strategy sees: built by the core from the API request, whatever the
@@ -33,6 +33,29 @@ export interface StrategyCredentials {
   delete(kuid: string): Promise<boolean>;
 }
 
+/**
+ * Users as a strategy may manage them, for strategies that create or update users from an
+ * outside source at login (directory or identity-provider provisioning). These are the core's
+ * own operations, with the same checks as the security controller's: creating a user with
+ * credentials is all-or-nothing, unknown profiles are refused.
+ */
+export interface StrategyUsers {
+  /** The user, or null when there is none. */
+  get(kuid: string): Promise<UserRecord | null>;
+  /**
+   * Creates a user with credentials in any registered strategy (the caller's own included: its
+   * `validate` and `create` run as for an administrator's request). The kuid is generated when absent.
+   * @throws security.user.already_exists, security.profile.not_found, security.credentials.login_taken,
+   *   security.credentials.rejected, and whatever the strategies refuse with
+   */
+  create(user: { kuid?: string | undefined; content: UserContent; credentials: Record<string, Record<string, unknown>> }): Promise<UserRecord>;
+  /**
+   * Merges `changes` into the user's content (e.g. `{profileIds}`).
+   * @throws security.user.not_found, security.profile.not_found, security.user.uninitialized
+   */
+  update(kuid: string, changes: Record<string, unknown>): Promise<UserRecord>;
+}
+
 /** What the core hands a plugin factory: no globals, only what a strategy needs. */
 export interface StrategyContext {
   /** The strategy name the plugin is registered under. */
@@ -42,6 +65,13 @@ export interface StrategyContext {
   credentials: StrategyCredentials;
   /** A child logger namespaced `portcullis:strategy:<name>`. */
   logger: Logger;
+  /**
+   * User management, for plugins that provision users. The core always provides it; it is
+   * optional so that contexts built by hand (tests) may leave it out. Usable from the first
+   * login on: a call made before the node has finished starting fails with
+   * core.fatal.service_unavailable.
+   */
+  users?: StrategyUsers;
 }
 
 /** Passport's verify callback as the core builds it: `(req, ...strategyArgs, done)`. */

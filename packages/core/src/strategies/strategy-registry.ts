@@ -5,7 +5,9 @@ import { namespaced, type Logger } from '../logging/logger.js';
 import type { CredentialStore, UserRecord } from '../storage/ports.js';
 import { runPassport, verifyAdapter, type LoginOutcome } from './passport-adapter.js';
 import { scopeCredentials } from './scoped-credentials.js';
-import { REQUIRED_METHODS, OPTIONAL_METHODS, type PassportRequest, type StrategyFactory, type StrategyPlugin } from './strategy-plugin.js';
+import {
+  REQUIRED_METHODS, OPTIONAL_METHODS, type PassportRequest, type StrategyFactory, type StrategyPlugin, type StrategyUsers,
+} from './strategy-plugin.js';
 
 export interface StrategyRegistryOptions {
   credentials: CredentialStore;
@@ -13,6 +15,8 @@ export interface StrategyRegistryOptions {
   logger: Logger;
   /** The `plugins` section of the config: each strategy gets `plugins[name]`. */
   pluginConfig: Readonly<Record<string, unknown>>;
+  /** User management handed to plugins (`StrategyContext.users`); may also be bound later with {@link StrategyRegistry.bindUsers}. */
+  users?: StrategyUsers;
 }
 
 const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
@@ -24,8 +28,25 @@ const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 export class StrategyRegistry {
   private readonly passport = new passport.Authenticator();
   private readonly plugins = new Map<string, StrategyPlugin>();
+  private boundUsers: StrategyUsers | undefined;
+  /**
+   * What every plugin's context holds as `users`: it forwards to the bound implementation at
+   * call time, because the core's UserService needs this registry and so is built after it.
+   */
+  private readonly usersFacet: StrategyUsers = Object.freeze({
+    get: async (kuid: string) => this.requireUsers().get(kuid),
+    create: async (user: Parameters<StrategyUsers['create']>[0]) => this.requireUsers().create(user),
+    update: async (kuid: string, changes: Record<string, unknown>) => this.requireUsers().update(kuid, changes),
+  });
 
-  constructor(private readonly options: StrategyRegistryOptions) {}
+  constructor(private readonly options: StrategyRegistryOptions) {
+    this.boundUsers = options.users;
+  }
+
+  /** Binds the user management that plugins reach through `context.users` (the core's UserService). */
+  bindUsers(users: StrategyUsers): void {
+    this.boundUsers = users;
+  }
 
   /**
    * Builds the plugin from its factory, checks it against the contract and serves it.
@@ -37,7 +58,9 @@ export class StrategyRegistry {
     if (this.plugins.has(name)) throw fail('plugin.strategy.strategy_already_registered', name);
     if (typeof factory !== 'function') throw fail('plugin.strategy.invalid_description', name, 'the plugin must export a factory function');
     const logger = namespaced(this.options.logger, `strategy:${name}`);
-    const plugin = await factory({ name, config: this.options.pluginConfig[name], credentials: scopeCredentials(this.options.credentials, name), logger });
+    const plugin = await factory({
+      name, config: this.options.pluginConfig[name], credentials: scopeCredentials(this.options.credentials, name), logger, users: this.usersFacet,
+    });
     const strategy = this.check(name, plugin);
     this.passport.use(name, strategy);
     this.plugins.set(name, plugin);
@@ -111,6 +134,12 @@ export class StrategyRegistry {
     const strategy = plugin.createPassportStrategy(verifyAdapter(plugin, this.options.loadUser));
     if (!strategy || typeof strategy.authenticate !== 'function') throw fail('plugin.strategy.invalid_authenticator', name);
     return strategy;
+  }
+
+  /** @throws core.fatal.service_unavailable until {@link StrategyRegistry.bindUsers} was called */
+  private requireUsers(): StrategyUsers {
+    if (!this.boundUsers) throw fail('core.fatal.service_unavailable', 'user management is not ready yet');
+    return this.boundUsers;
   }
 
   private wrap(name: string, error: unknown): PortcullisError {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Strategy } from 'passport-strategy';
 import {
   createLogger, openStorage, PortcullisError, StrategyRegistry, validateConfig,
-  type PassportRequest, type PassportVerify, type Storage, type StrategyFactory, type StrategyPlugin, type VerifyResult,
+  type PassportRequest, type PassportVerify, type Storage, type StrategyContext, type StrategyFactory, type StrategyPlugin, type VerifyResult,
 } from '../../src/index.js';
 
 /** A Passport strategy whose outcome the request body chooses: the adapter must handle each one. */
@@ -151,6 +151,30 @@ describe('core/strategies/strategy-registry', () => {
         await registry.register(name, () => scriptedPlugin(name, impl));
         expect((await refusal(registry.login(name, request({ kuid: 'alice' })))).id).to.equal(id);
       }
+    });
+  });
+
+  describe('context.users', () => {
+    it('hands every plugin a users facet that forwards to the implementation bound later', async () => {
+      let context: StrategyContext | undefined;
+      await registry.register('provisioner', (given) => {
+        context = given;
+        return scriptedPlugin('provisioner');
+      });
+      expect(context?.users).to.be.an('object');
+      expect((await refusal(context!.users!.get('alice'))).id).to.equal('core.fatal.service_unavailable');
+      const calls: unknown[][] = [];
+      const record = { _id: 'alice', content: { profileIds: ['default'] } };
+      registry.bindUsers({
+        get: async (kuid) => (calls.push(['get', kuid]), record),
+        create: async (user) => (calls.push(['create', user]), record),
+        update: async (kuid, changes) => (calls.push(['update', kuid, changes]), record),
+      });
+      await context!.users!.get('alice');
+      await context!.users!.create({ content: { profileIds: ['default'] }, credentials: { provisioner: { kuid: 'alice' } } });
+      await context!.users!.update('alice', { profileIds: ['admin'] });
+      expect(calls.map((call) => call[0])).to.deep.equal(['get', 'create', 'update']);
+      expect(Object.isFrozen(context!.users)).to.equal(true);
     });
   });
 });

@@ -1,0 +1,127 @@
+import { expect } from 'chai';
+import type { Portcullis } from '@portcullis/server';
+import { TRANSPORTS, type ApiClient } from '../support/clients.js';
+import { createUser, failed, firstAdmin, login, ok } from '../support/fixtures.js';
+import { startNode, TestStores, type Mode } from '../support/node.js';
+import { startSlapd, type Slapd } from '../support/slapd.js';
+import { GROUPS, GROUPS_DN, PEOPLE_DN, SERVICE, USERS } from '../support/slapd-fixture.js';
+
+const INJECTIONS = ['*', 'admin*', '*)(uid=*', 'x)(|(uid=*'];
+
+/** plugins.ldap for the test directory: service account, provisioning with group mapping, short timeouts. */
+const ldapConfig = (slapd: Slapd) => ({
+  url: slapd.url,
+  bindDN: SERVICE.dn,
+  bindCredentials: SERVICE.password,
+  searchBase: PEOPLE_DN,
+  connectTimeout: 1000,
+  timeout: 1000,
+  groupSearch: { base: GROUPS_DN, filter: '(|(member={{dn}})(memberUid={{username}}))' },
+  provisioning: { enabled: true, attributes: { email: 'mail', name: 'cn' }, groupProfiles: { admins: ['admin'], [GROUPS.devs.dn]: ['default'] } },
+});
+
+const ldapLogin = (client: ApiClient, username: unknown, password: unknown, extra: Record<string, unknown> = {}) =>
+  client.call({ controller: 'auth', action: 'login', strategy: 'ldap', body: { username, password }, ...extra });
+
+describe('e2e: ldap strategy against slapd', function () {
+  let slapd: Slapd;
+
+  before(async function () {
+    this.timeout(120_000);
+    slapd = await startSlapd();
+  });
+  after(async () => slapd?.destroy());
+
+  const scenarios = (mode: Mode, transport: (typeof TRANSPORTS)[number]) => describe(`(${mode}, over ${transport.name})`, () => {
+    let stores: TestStores;
+    let node: Portcullis;
+    let client: ApiClient;
+    let admin: string;
+
+    before(async () => {
+      stores = new TestStores(mode);
+      node = await startNode(stores, { plugins: { ldap: ldapConfig(slapd) } });
+      client = await transport.connect(node.url);
+      admin = await firstAdmin(client);
+      ok(await client.call({ controller: 'security', action: 'createUser', jwt: admin, _id: 'alice', body: { content: { profileIds: ['default'], name: 'Alice' }, credentials: { ldap: { username: 'alice' } } } }));
+      // dave holds local and ldap credentials: either login gives the same kuid.
+      await createUser(client, admin, 'dave', 'dave-local', 'dave-local-password');
+      ok(await client.call({ controller: 'security', action: 'createCredentials', jwt: admin, strategy: 'ldap', _id: 'dave', body: { username: 'dave' } }));
+    });
+
+    after(async () => {
+      await slapd.start();
+      await client?.close();
+      await node?.stop();
+      await stores?.destroy();
+    });
+
+    it('serves ldap beside local, with its credential fields', async () => {
+      expect(ok(await client.call({ controller: 'auth', action: 'getStrategies', jwt: admin }))).to.deep.equal(['local', 'ldap']);
+      expect(ok(await client.call({ controller: 'security', action: 'getCredentialFields', jwt: admin, strategy: 'ldap' }))).to.deep.equal(['username', 'bindDN', 'searchBase', 'searchFilter']);
+    });
+
+    it('logs a directory user in; the token works like any other', async () => {
+      const token = ok<{ _id: string; jwt: string }>(await ldapLogin(client, 'alice', USERS.alice.password));
+      expect(token._id).to.equal('alice');
+      const me = ok<{ _id: string; strategies: string[] }>(await client.call({ controller: 'auth', action: 'getCurrentUser', jwt: token.jwt }));
+      expect(me).to.deep.include({ _id: 'alice', strategies: ['ldap'] });
+      expect(ok(await client.call({ controller: 'auth', action: 'getMyCredentials', jwt: token.jwt, strategy: 'ldap' }))).to.deep.equal({ username: 'alice', kuid: 'alice' });
+    });
+
+    it('gives the same kuid to a user logging in by local or by ldap', async () => {
+      const byLdap = ok<{ _id: string }>(await ldapLogin(client, 'dave', USERS.dave.password));
+      const byLocal = ok<{ _id: string }>(await client.call({ controller: 'auth', action: 'login', strategy: 'local', body: { username: 'dave-local', password: 'dave-local-password' } }));
+      expect(byLdap._id).to.equal('dave');
+      expect(byLocal._id).to.equal('dave');
+      expect(ok(await client.call({ controller: 'security', action: 'getUserStrategies', jwt: admin, _id: 'dave' }))).to.deep.equal({ strategies: ['local', 'ldap'], total: 2 });
+    });
+
+    it('answers a wrong password and an unknown user with one error', async () => {
+      const wrong = await ldapLogin(client, 'alice', 'not-her-password');
+      const unknown = await ldapLogin(client, 'nobody-here', 'not-her-password');
+      failed(wrong, 'plugin.strategy.missing_user', 401);
+      failed(unknown, 'plugin.strategy.missing_user', 401);
+      expect(wrong.error).to.deep.equal(unknown.error);
+    });
+
+    it('refuses an empty password before any bind, and creates nothing', async () => {
+      const response = await ldapLogin(client, 'erin', '');
+      failed(response, 'plugin.strategy.missing_user', 401);
+      expect(response.error!.message).to.equal('a username and a non-empty password are required');
+      expect(ok(await client.call({ controller: 'security', action: 'getCredentialsById', jwt: admin, strategy: 'ldap', _id: 'erin' }))).to.deep.equal({});
+    });
+
+    it('never lets a filter injection log in, whatever the password', async () => {
+      for (const username of INJECTIONS) {
+        for (const password of [USERS.alice.password, USERS.soloAdmin.password]) failed(await ldapLogin(client, username, password), 'plugin.strategy.missing_user', 401);
+      }
+      expect(ok(await client.call({ controller: 'security', action: 'getCredentialsById', jwt: admin, strategy: 'ldap', _id: '*' }))).to.deep.equal({});
+    });
+
+    it('provisions an unknown directory user at the first login, with profiles from its groups', async () => {
+      const token = ok<{ _id: string; jwt: string }>(await ldapLogin(client, 'bob', USERS.bob.password));
+      const user = ok<{ _source: Record<string, unknown> }>(await client.call({ controller: 'security', action: 'getUser', jwt: admin, _id: token._id }));
+      expect(user._source).to.deep.equal({ profileIds: ['default', 'admin'], email: USERS.bob.mail, name: USERS.bob.cn });
+      // bob is in "admins": the admin profile lets him read other users.
+      ok(await client.call({ controller: 'security', action: 'getUser', jwt: token.jwt, _id: 'alice' }));
+      expect(ok<{ _id: string }>(await ldapLogin(client, 'BOB', USERS.bob.password))._id).to.equal(token._id);
+    });
+
+    it('answers 503 quickly while slapd is down, keeps local logins and token checks working, and recovers without a restart', async () => {
+      const held = await login(client, 'dave-local', 'dave-local-password');
+      await slapd.stop();
+      const started = Date.now();
+      failed(await ldapLogin(client, 'alice', USERS.alice.password), 'plugin.strategy.unavailable', 503);
+      expect(Date.now() - started).to.be.below(2000);
+      expect(await login(client, 'dave-local', 'dave-local-password')).to.be.a('string');
+      expect(ok<{ valid: boolean }>(await client.call({ controller: 'auth', action: 'checkToken', body: { token: held } })).valid).to.equal(true);
+      ok(await client.call({ controller: 'auth', action: 'getCurrentUser', jwt: held }));
+      await slapd.start();
+      expect(ok<{ _id: string }>(await ldapLogin(client, 'alice', USERS.alice.password))._id).to.equal('alice');
+    });
+  });
+
+  for (const transport of TRANSPORTS) scenarios('embedded', transport);
+  scenarios('production', TRANSPORTS[0]!);
+});
