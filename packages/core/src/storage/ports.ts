@@ -117,6 +117,13 @@ export interface SessionStore {
   deleteByUser(kuid: string, kind?: TokenKind, exceptId?: string): Promise<string[]>;
   /** Listens to revocations made by any node (this one included). */
   onRevoked(listener: (sessionIds: string[]) => void): void;
+  /** Tells every node (this one included) that a user or its credentials changed, so caches drop it. */
+  announceUserChange(kuid: string): Promise<void>;
+  /**
+   * Listens to user changes made by any node. `null` means "anything may have changed": the
+   * announcements could not be heard for a while (a lost subscription), so drop every cache.
+   */
+  onUserChange(listener: (kuid: string | null) => void): void;
 }
 
 /** Every store a node needs, opened from the config. */

@@ -53,6 +53,18 @@ describe('core/storage/redis/redis-session-store', () => {
       expect([heard1, heard2, heardStranger]).to.deep.equal([[[created.id]], [[created.id]], []]);
     });
 
+    it('tells every node with the same prefix about user changes', async () => {
+      const [node1, node2, stranger] = stores as [RedisSessionStore, RedisSessionStore, RedisSessionStore];
+      const heard: Array<[string, string | null]> = [];
+      node1.onUserChange((kuid) => heard.push(['node1', kuid]));
+      node2.onUserChange((kuid) => heard.push(['node2', kuid]));
+      stranger.onUserChange((kuid) => heard.push(['stranger', kuid]));
+      await node1.announceUserChange('alice');
+      await waitFor(() => heard.length >= 2, 2000, 'both nodes to hear the change');
+      await sleep(100);
+      expect(heard.sort()).to.deep.equal([['node1', 'alice'], ['node2', 'alice']]);
+    });
+
     it('keeps sessions under the prefix, with a TTL unless they never expire', async () => {
       const [node] = stores as [RedisSessionStore];
       const [expiring, forever] = [session('alice', 60_000), session('alice', -1, 'kapikey')];
@@ -119,6 +131,9 @@ describe('core/storage/redis/redis-session-store', () => {
     });
 
     it('fails fast while Redis is down, then recovers by itself with its subscription', async () => {
+      // Announcements are lost while Redis is away: listeners are told to drop everything.
+      const flushed: Array<string | null> = [];
+      store.onUserChange((kuid) => flushed.push(kuid));
       const created = session('alice', 60_000);
       await store.create(created);
       await proxy.stop();
@@ -136,6 +151,7 @@ describe('core/storage/redis/redis-session-store', () => {
         await sleep(50);
         return heard.length > 0;
       }, 5000, 'the resubscription');
+      expect(flushed).to.include(null);
     });
 
     it('fails within the timeout while Redis hangs, and serves again once it answers', async () => {

@@ -167,6 +167,16 @@ export function sessionStoreConformance(factory: StoreFactory<SessionStore>): vo
         expect([...(heard[1] ?? [])].sort()).to.deep.equal([second.id, third.id].sort());
       });
 
+      it('announces user changes to listeners, apart from revocations', async () => {
+        const users: Array<string | null> = [];
+        const revoked = revocationsOf(sessions);
+        sessions.onUserChange((kuid) => users.push(kuid));
+        await sessions.announceUserChange('alice');
+        await waitFor(() => users.length === 1, 2000, 'the user change');
+        expect(users).to.deep.equal(['alice']);
+        expect(revoked).to.deep.equal([]);
+      });
+
       it('calls every listener, even after one throws', async () => {
         const heard: string[][] = [];
         sessions.onRevoked(() => { throw new Error('a broken listener'); });

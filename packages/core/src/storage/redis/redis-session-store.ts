@@ -80,6 +80,7 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  */
 export class RedisSessionStore implements SessionStore {
   private readonly listeners = new Set<RevocationListener>();
+  private readonly userListeners = new Set<(kuid: string | null) => void>();
   private readonly channel: string;
 
   private constructor(
@@ -91,6 +92,12 @@ export class RedisSessionStore implements SessionStore {
     this.channel = `${prefix}revocations`;
     for (const [name, connection] of [['commands', client], ['subscriber', subscriber]] as const) watch(connection, name, logger);
     subscriber.on('message', (channel: string, message: string) => this.receive(channel, message));
+    // Announcements sent while the subscription was down are lost: caches must start afresh.
+    let subscribed = false;
+    subscriber.on('ready', () => {
+      if (subscribed) this.tellUsers(null);
+      subscribed = true;
+    });
   }
 
   /**
@@ -166,6 +173,16 @@ export class RedisSessionStore implements SessionStore {
     this.listeners.add(listener);
   }
 
+  announceUserChange(kuid: string): Promise<void> {
+    return this.call(async () => {
+      await this.client.publish(this.channel, JSON.stringify({ user: kuid }));
+    });
+  }
+
+  onUserChange(listener: (kuid: string | null) => void): void {
+    this.userListeners.add(listener);
+  }
+
   /** Whether Redis answers a PING in time. */
   async ping(): Promise<boolean> {
     try {
@@ -203,6 +220,10 @@ export class RedisSessionStore implements SessionStore {
     } catch {
       ids = null;
     }
+    if (typeof ids === 'object' && ids !== null && typeof (ids as { user?: unknown }).user === 'string') {
+      this.tellUsers((ids as { user: string }).user);
+      return;
+    }
     if (!Array.isArray(ids) || !ids.every((id): id is string => typeof id === 'string')) {
       this.logger.warn({ channel }, 'ignored a malformed revocation message');
       return;
@@ -212,6 +233,16 @@ export class RedisSessionStore implements SessionStore {
         listener(ids);
       } catch (error) {
         this.logger.error({ err: error }, 'a revocation listener failed');
+      }
+    }
+  }
+
+  private tellUsers(kuid: string | null): void {
+    for (const listener of this.userListeners) {
+      try {
+        listener(kuid);
+      } catch (error) {
+        this.logger.error({ err: error }, 'a user-change listener failed');
       }
     }
   }

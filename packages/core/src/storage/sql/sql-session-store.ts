@@ -25,6 +25,7 @@ function isLive(expiresAt: number | string, now: number): boolean {
  */
 export class SqlSessionStore implements SessionStore {
   private readonly listeners = new Set<RevocationListener>();
+  private readonly userListeners = new Set<(kuid: string | null) => void>();
   private readonly purgeTimer: NodeJS.Timeout;
 
   /** @param purgeInterval milliseconds between two deletions of expired rows (default 60 s) */
@@ -92,6 +93,15 @@ export class SqlSessionStore implements SessionStore {
 
   onRevoked(listener: RevocationListener): void {
     this.listeners.add(listener);
+  }
+
+  /** One process serves an SQLite file: user changes are announced in process. */
+  async announceUserChange(kuid: string): Promise<void> {
+    for (const listener of this.userListeners) listener(kuid);
+  }
+
+  onUserChange(listener: (kuid: string | null) => void): void {
+    this.userListeners.add(listener);
   }
 
   /** Deletes the rows that expired before `now`. @returns how many */
