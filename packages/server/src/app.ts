@@ -42,7 +42,7 @@ export async function createPortcullis(options: PortcullisOptions): Promise<Port
   const logger = options.logger ?? createLogger({ level: config.logger.level });
   const storage = await openStorage(config, namespaced(logger, 'storage'));
   try {
-    const security = new SecurityService(storage);
+    const security = new SecurityService(storage, config.security.userCache, namespaced(logger, 'security'));
     await security.init();
     const tokens = new TokenManager(storage.sessions, storage.settings, config.security.jwt);
     if ((await tokens.init()).generated) logger.warn({ ns: 'portcullis:tokens' }, 'no security.jwt.secret configured: generated one and stored it in the database');

@@ -49,6 +49,13 @@ export const configSchema = z.object({
           gracePeriod: z.number().int().min(0).default(1000).describe('Milliseconds a refreshed token stays valid (0: revoked at once)'),
         })
         .prefault({}),
+      userCache: z
+        .object({
+          maxEntries: z.number().int().min(0).default(10_000).describe('Most users each node keeps in memory for token checks (0: no cache)'),
+          ttl: z.number().int().min(0).default(60_000).describe('Milliseconds a cached user is trusted at most; changes are announced to every node at once, this bounds a missed announcement'),
+        })
+        .prefault({})
+        .describe('Per-node cache of users'),
       restrictedProfileIds: z.array(z.string().min(1)).min(1).default(['default']).describe('Profiles given by security:createRestrictedUser'),
       admin: z
         .object({

@@ -65,6 +65,7 @@ export class UserService implements StrategyUsers {
       await this.rollback(kuid, created);
       throw error;
     }
+    await this.security.userChanged(kuid);
     return user;
   }
 
@@ -79,6 +80,7 @@ export class UserService implements StrategyUsers {
     }
     await this.tokens.revokeUser(kuid, undefined);
     await this.users.delete(kuid);
+    await this.security.userChanged(kuid);
   }
 
   /**
@@ -93,14 +95,18 @@ export class UserService implements StrategyUsers {
     this.security.assertProfilesExist(content.profileIds);
     const updated = { _id: kuid, content };
     if (!(await this.users.replace(updated))) throw fail('security.user.not_found', kuid);
+    await this.security.userChanged(kuid);
     return updated;
   }
 
   /** Names of the strategies in which the user holds credentials. */
   async strategiesOf(kuid: string): Promise<string[]> {
+    const cached = this.security.cachedStrategies(kuid);
+    if (cached) return [...cached];
     const names: string[] = [];
     for (const name of this.strategies.names()) if (await this.strategies.call(name, (plugin) => plugin.exists(kuid))) names.push(name);
-    return names;
+    this.security.rememberStrategies(kuid, names);
+    return [...names];
   }
 
   /**
@@ -122,7 +128,9 @@ export class UserService implements StrategyUsers {
     await this.requireStoredUser(kuid);
     if (await this.strategies.call(strategy, (plugin) => plugin.exists(kuid))) throw fail('security.credentials.already_exist', kuid, strategy);
     await this.validate(strategy, credentials, kuid, false);
-    return this.strategies.call(strategy, (plugin) => plugin.create(credentials, kuid));
+    const info = await this.strategies.call(strategy, (plugin) => plugin.create(credentials, kuid));
+    await this.security.userChanged(kuid);
+    return info;
   }
 
   /**
@@ -136,6 +144,7 @@ export class UserService implements StrategyUsers {
     await this.validate(strategy, credentials, kuid, true);
     const info = await this.strategies.call(strategy, (plugin) => plugin.update(credentials, kuid));
     await this.revokeOtherSessions(kuid, keepSessionId);
+    await this.security.userChanged(kuid);
     return info;
   }
 
@@ -145,6 +154,7 @@ export class UserService implements StrategyUsers {
     await this.requireCredentials(strategy, kuid);
     await this.strategies.call(strategy, (plugin) => plugin.delete(kuid));
     await this.revokeOtherSessions(kuid, keepSessionId);
+    await this.security.userChanged(kuid);
   }
 
   hasCredentials(strategy: string, kuid: string): Promise<boolean> {

@@ -1,8 +1,10 @@
 import { fail } from '../errors/index.js';
-import type { DocumentStore, ProfileRecord, RoleRecord, UserRecord, UserStore } from '../storage/ports.js';
+import type { Logger } from '../logging/logger.js';
+import type { DocumentStore, ProfileRecord, RoleRecord, SessionStore, UserRecord, UserStore } from '../storage/ports.js';
 import { ADMIN_PROFILE_ID, DEFAULT_PROFILES, DEFAULT_ROLES } from './defaults.js';
 import { describeRights, isAllowed, type RightEntry, type RightsTarget } from './rights.js';
 import { ANONYMOUS_KUID, type Profile, type Role } from './types.js';
+import { UserCache } from './user-cache.js';
 
 /** The anonymous user: virtual, never stored (reference §4.4). */
 export const ANONYMOUS_USER: Readonly<UserRecord> = Object.freeze({
@@ -14,6 +16,15 @@ export interface SecurityStores {
   users: UserStore;
   profiles: DocumentStore<ProfileRecord>;
   roles: DocumentStore<RoleRecord>;
+  /** Carries user-change announcements between nodes. */
+  sessions: Pick<SessionStore, 'announceUserChange' | 'onUserChange'>;
+}
+
+export interface UserCacheOptions {
+  /** Most users held in memory (0 disables the cache). */
+  maxEntries: number;
+  /** Milliseconds a cached user is trusted at most, should an announcement be lost. */
+  ttl: number;
 }
 
 /**
@@ -23,8 +34,16 @@ export interface SecurityStores {
 export class SecurityService {
   private roles = new Map<string, Role>();
   private profiles = new Map<string, Profile>();
+  private readonly cache: UserCache;
 
-  constructor(private readonly stores: SecurityStores) {}
+  constructor(
+    private readonly stores: SecurityStores,
+    cache: UserCacheOptions = { maxEntries: 10_000, ttl: 60_000 },
+    private readonly logger?: Logger,
+  ) {
+    this.cache = new UserCache(cache.maxEntries, cache.ttl);
+    stores.sessions.onUserChange((kuid) => this.cache.drop(kuid));
+  }
 
   /** Stores the default roles and profiles that are missing (never overwrites), then loads them all. */
   async init(): Promise<void> {
@@ -34,10 +53,34 @@ export class SecurityService {
     this.profiles = new Map((await this.stores.profiles.list()).map((profile) => [profile._id, profile]));
   }
 
-  /** The user, the anonymous user for "-1" / "anonymous", or null. */
+  /** The user, the anonymous user for "-1" / "anonymous", or null. Served from the cache when it can. */
   async getUser(kuid: string): Promise<UserRecord | null> {
     if (kuid === ANONYMOUS_KUID || kuid === 'anonymous') return ANONYMOUS_USER;
-    return this.stores.users.get(kuid);
+    const cached = this.cache.get(kuid);
+    if (cached) return cached.user;
+    const user = await this.stores.users.get(kuid);
+    if (user) this.cache.set(user);
+    return user;
+  }
+
+  /** The strategies of a cached user, when known. */
+  cachedStrategies(kuid: string): string[] | undefined {
+    return this.cache.get(kuid)?.strategies;
+  }
+
+  rememberStrategies(kuid: string, strategies: string[]): void {
+    this.cache.setStrategies(kuid, strategies);
+  }
+
+  /**
+   * Drops the user from this node's cache and tells the other nodes. The change is already
+   * stored: an announcement that fails is logged, and the other nodes catch up within the TTL.
+   */
+  async userChanged(kuid: string): Promise<void> {
+    this.cache.drop(kuid);
+    await this.stores.sessions.announceUserChange(kuid).catch((error: unknown) => {
+      this.logger?.warn({ err: error, kuid }, 'could not announce a user change to the other nodes');
+    });
   }
 
   /** @throws security.user.not_found */

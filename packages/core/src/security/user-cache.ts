@@ -1,0 +1,53 @@
+import type { UserRecord } from '../storage/ports.js';
+
+interface Entry {
+  user: UserRecord;
+  strategies: string[] | undefined;
+  expiresAt: number;
+}
+
+/**
+ * The users this node read lately, so that a token check costs no database round trip. Bounded
+ * (oldest dropped first) and short-lived; entries are dropped at once when any node announces a
+ * change to the user, and all of them when announcements may have been missed.
+ */
+export class UserCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly maxEntries: number,
+    private readonly ttl: number,
+  ) {}
+
+  get(kuid: string): Entry | undefined {
+    const entry = this.entries.get(kuid);
+    if (entry && entry.expiresAt <= Date.now()) {
+      this.entries.delete(kuid);
+      return undefined;
+    }
+    return entry;
+  }
+
+  set(user: UserRecord): void {
+    if (this.maxEntries === 0) return;
+    this.entries.delete(user._id);
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(user._id, { user, strategies: undefined, expiresAt: Date.now() + this.ttl });
+  }
+
+  /** Remembers the strategies of a cached user (auth:getCurrentUser asks for them on every call). */
+  setStrategies(kuid: string, strategies: string[]): void {
+    const entry = this.get(kuid);
+    if (entry) entry.strategies = strategies;
+  }
+
+  /** Drops one user, or everything with `null`. */
+  drop(kuid: string | null): void {
+    if (kuid === null) this.entries.clear();
+    else this.entries.delete(kuid);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

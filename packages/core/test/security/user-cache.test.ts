@@ -1,0 +1,41 @@
+import { expect } from 'chai';
+import { UserCache } from '../../src/security/user-cache.js';
+
+const user = (id: string) => ({ _id: id, content: { profileIds: ['default'] } });
+
+describe('core/security/user-cache', () => {
+  it('drops the oldest entry when full', () => {
+    const cache = new UserCache(2, 60_000);
+    cache.set(user('a'));
+    cache.set(user('b'));
+    cache.set(user('c'));
+    expect([cache.get('a'), cache.get('b')?.user._id, cache.get('c')?.user._id]).to.deep.equal([undefined, 'b', 'c']);
+    expect(cache.size).to.equal(2);
+  });
+
+  it('forgets entries after the TTL', async () => {
+    const cache = new UserCache(10, 30);
+    cache.set(user('a'));
+    expect(cache.get('a')).to.not.equal(undefined);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(cache.get('a')).to.equal(undefined);
+  });
+
+  it('drops one user, or all with null, strategies included', () => {
+    const cache = new UserCache(10, 60_000);
+    cache.set(user('a'));
+    cache.set(user('b'));
+    cache.setStrategies('a', ['local']);
+    expect(cache.get('a')?.strategies).to.deep.equal(['local']);
+    cache.drop('a');
+    expect(cache.get('a')).to.equal(undefined);
+    cache.drop(null);
+    expect(cache.size).to.equal(0);
+  });
+
+  it('holds nothing with maxEntries 0', () => {
+    const cache = new UserCache(0, 60_000);
+    cache.set(user('a'));
+    expect(cache.get('a')).to.equal(undefined);
+  });
+});
