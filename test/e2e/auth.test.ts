@@ -257,6 +257,28 @@ for (const mode of MODES) {
             expect(notification['node']).to.be.a('string');
           });
 
+          it('binds a token to the socket that logged in with it, even if it sends nothing else', async () => {
+            const socket = await WsClient.connect(node.url);
+            try {
+              ok(await socket.call({ controller: 'auth', action: 'login', strategy: 'local', expiresIn: 1200, body: { username: 'alice', password: 'alice-password-1' } }));
+              expect(await socket.waitForNotification(4000)).to.include({ type: 'TokenExpired', message: 'Authentication Token Expired' });
+            } finally {
+              await socket.close();
+            }
+          });
+
+          it('does not tell the socket that logs out that its token was revoked', async () => {
+            const socket = await WsClient.connect(node.url);
+            try {
+              const jwt = await login(socket, 'alice', 'alice-password-1');
+              ok(await socket.call({ controller: 'auth', action: 'logout', jwt }));
+              await sleep(300);
+              expect(socket.notifications).to.deep.equal([]);
+            } finally {
+              await socket.close();
+            }
+          });
+
           it('tells every socket bound to a token when it is revoked', async () => {
             const watcher = await WsClient.connect(node.url);
             try {

@@ -83,6 +83,10 @@ describe('e2e: the portcullis command', function () {
     const started = start(dir, {}, ['--config', 'custom.json']);
     expect(await started.exited).to.equal(78);
     expect(started.stderr).to.include('server.port');
+    writeFileSync(join(dir, 'plugin.json'), JSON.stringify({ plugins: { local: { argon2: { timeCost: 0 } } } }));
+    const badPlugin = start(dir, { PORTCULLIS_PORT: '0' }, ['--config', 'plugin.json']);
+    expect(await badPlugin.exited).to.equal(78);
+    expect(badPlugin.stderr).to.include('plugins.local.argon2.timeCost');
     const badEnv = start(dir, { PORTCULLIS_PORT: 'abc' });
     expect(await badEnv.exited).to.equal(78);
     expect(badEnv.stderr).to.include('PORTCULLIS_PORT');

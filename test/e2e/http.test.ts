@@ -77,6 +77,13 @@ describe('e2e: the HTTP transport', () => {
     jwt = ((await json(await fetch(`${node.url}/_login/local`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ username: 'ivy', password: 'ivy-password-12' }) }))).result as { jwt: string }).jwt;
   });
 
+  it('never takes a password from the URL', async () => {
+    const inUrl = await json(await fetch(`${node.url}/_login/local?username=ivy&password=ivy-password-12`, { method: 'POST' }));
+    expect(inUrl.error?.id).to.equal('plugin.strategy.missing_user');
+    const get = await json(await fetch(`${node.url}/_login/local?username=ivy&password=ivy-password-12`));
+    expect(get.error?.id).to.equal('plugin.strategy.missing_user');
+  });
+
   it('serves /_healthcheck and /_ready without authentication', async () => {
     for (const path of ['/_healthcheck', '/_ready']) expect((await fetch(`${node.url}${path}`)).status).to.equal(200);
   });

@@ -55,6 +55,10 @@ describe('e2e: the session store goes down and comes back', function () {
     failed(await client.call({ controller: 'auth', action: 'getCurrentUser', jwt }), 'services.cache.not_connected', 503);
     failed(await client.call({ controller: 'auth', action: 'login', strategy: 'local', body: { username: 'olga', password: 'olga-password-1' } }), 'services.cache.not_connected', 503);
     expect(Date.now() - started).to.be.below(5000);
+    const ready = await fetch(`${node.url}/_ready`);
+    expect(ready.status).to.equal(503);
+    expect(((await ready.json()) as { error: { id: string } }).error.id).to.equal('core.fatal.service_unavailable');
+    expect((await fetch(`${node.url}/_healthcheck`)).status).to.equal(200);
     // What needs no session still works.
     expect(ok<{ _id: string }>(await client.call({ controller: 'auth', action: 'getCurrentUser' }))._id).to.equal('-1');
 
@@ -67,5 +71,6 @@ describe('e2e: the session store goes down and comes back', function () {
     }
     expect(fresh, 'login works again without a restart').to.be.a('string');
     expect(ok<{ _id: string }>(await client.call({ controller: 'auth', action: 'getCurrentUser', jwt: fresh }))._id).to.equal('olga');
+    expect((await fetch(`${node.url}/_ready`)).status).to.equal(200);
   });
 });

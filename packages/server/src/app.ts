@@ -40,7 +40,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 export async function createPortcullis(options: PortcullisOptions): Promise<Portcullis> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logger.level });
-  const storage = await openStorage(config, namespaced(logger, 'storage'));
+  const storage = await openStorage(config, logger);
   try {
     const security = new SecurityService(storage, config.security.userCache, namespaced(logger, 'security'));
     await security.init();
@@ -66,11 +66,18 @@ function assemble(context: ServerContext): Portcullis {
   const { config, logger, nodeId } = context;
   const actions = allActions();
   const funnel = new Funnel(context, actions);
-  const http = new HttpTransport(funnel, new Router(actions), config, nodeId);
+  const ready = async () => {
+    const ping = await context.storage.ping();
+    return ping.database && ping.sessions;
+  };
+  const http = new HttpTransport(funnel, new Router(actions), config, nodeId, ready);
   const links = new TokenLinks(nodeId);
   const websocket = new WebSocketTransport(http.server, funnel, links, config);
-  funnel.onToken((connection, token) => {
-    if (connection.protocol === 'websocket') links.link(connection.id, token.session, (message) => websocket.send(connection.id, message));
+  funnel.bindTokensWith({
+    bind: (connection, session) => {
+      if (connection.protocol === 'websocket') links.link(connection.id, session, (message) => websocket.send(connection.id, message));
+    },
+    unbind: (connection) => links.unlink(connection.id),
   });
   context.storage.sessions.onRevoked((ids) => links.revoked(ids));
   let url = '';

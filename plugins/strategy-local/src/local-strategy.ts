@@ -65,7 +65,10 @@ export class LocalStrategyPlugin implements StrategyPlugin {
    * @returns `{kuid}`, or `{kuid: null, message: 'wrong username or password'}` whatever the reason
    * @throws PortcullisError `api.process.too_many_logins_requests` (429) when too many checks wait
    */
-  async verify(_request: PassportRequest, username?: unknown, password?: unknown): Promise<VerifyResult> {
+  async verify(request: PassportRequest, username?: unknown, password?: unknown): Promise<VerifyResult> {
+    // passport-local falls back to the query string: a password in a URL ends up in proxies'
+    // and servers' logs, so only the body counts.
+    if (request.body['password'] !== password) return { kuid: null, message: WRONG_CREDENTIALS };
     // passport-local hands over whatever the body holds: a number or an object is a failure, not a fault.
     if (typeof username !== 'string' || !isLoginPasswordAcceptable(password, this.#config.maxPasswordLength)) {
       return { kuid: null, message: WRONG_CREDENTIALS };

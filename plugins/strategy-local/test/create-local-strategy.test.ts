@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { createLogger, type Storage } from '@portcullis/core';
 import { createLocalStrategy, LOCAL_STRATEGY_NAME } from '../src/index.js';
 import { expectRejection } from './helpers/errors.js';
-import { localPlugin, loginRequest, openTestStorage, strategyContext } from './helpers/storage.js';
+import { localPlugin, loginRequest, openTestStorage, strategyContext, verifyFromBody } from './helpers/storage.js';
 
 /** A logger writing into `lines`, at debug level so that every line the plugin may write is seen. */
 function capturingLogger(): { lines: string[]; logger: ReturnType<typeof createLogger> } {
@@ -59,8 +59,8 @@ describe('strategy-local/create-local-strategy', () => {
     const legacy = await localPlugin(storage, { logger });
     await legacy.create({ username: 'ada', password: 'my secret password' }, 'ada');
     const plugin = await localPlugin(storage, { logger, config: {} });
-    await plugin.verify(loginRequest(), 'ada', 'my wrong password');
-    await plugin.verify(loginRequest(), 'ada', 'my secret password');
+    await verifyFromBody(plugin, 'ada', 'my wrong password');
+    await verifyFromBody(plugin, 'ada', 'my secret password');
     await plugin.update({ password: 'my next password' }, 'ada');
     const output = lines.join('');
     expect(output).to.include('password hash upgraded');

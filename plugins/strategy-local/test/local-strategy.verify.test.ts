@@ -4,7 +4,7 @@ import { LocalStrategyPlugin, OWASP_ARGON2_MINIMUM, parseLocalStrategyConfig, WR
 import { phcParameters } from './helpers/argon2.js';
 import { CountingHasher } from './helpers/counting-hasher.js';
 import { expectRejection } from './helpers/errors.js';
-import { localPlugin, loginRequest, newCredentials, openTestStorage, silentLogger, strategyContext } from './helpers/storage.js';
+import { localPlugin, loginRequest, newCredentials, openTestStorage, silentLogger, strategyContext, verifyFromBody } from './helpers/storage.js';
 
 const FAILURE = { kuid: null, message: WRONG_CREDENTIALS };
 
@@ -28,7 +28,7 @@ describe('strategy-local/local-strategy #verify', () => {
     const plugin = await localPlugin(storage);
     const { username, password } = newCredentials();
     await plugin.create({ username, password }, 'ada');
-    expect(await plugin.verify(loginRequest(), username, password)).to.deep.equal({ kuid: 'ada' });
+    expect(await verifyFromBody(plugin, username, password)).to.deep.equal({ kuid: 'ada' });
   });
 
   it('gives an unknown user and a wrong password the same answer, each after one argon2 check', async () => {
@@ -36,9 +36,9 @@ describe('strategy-local/local-strategy #verify', () => {
     const { username, password } = newCredentials();
     await plugin.create({ username, password }, 'ada');
     hasher.reset();
-    const wrongPassword = await plugin.verify(loginRequest(), username, `${password}x`);
+    const wrongPassword = await verifyFromBody(plugin, username, `${password}x`);
     expect(hasher.checks).to.equal(1);
-    const unknownUser = await plugin.verify(loginRequest(), `${username}x`, password);
+    const unknownUser = await verifyFromBody(plugin, `${username}x`, password);
     expect(hasher.checks).to.equal(2);
     expect(hasher.calls.verifyDummy).to.equal(1);
     expect(unknownUser).to.deep.equal(wrongPassword).and.to.deep.equal(FAILURE);
@@ -49,24 +49,24 @@ describe('strategy-local/local-strategy #verify', () => {
     const { username } = newCredentials();
     await plugin.create({ username, password: 'p'.repeat(128) }, 'ada');
     hasher.reset();
-    expect(await plugin.verify(loginRequest(), username, 'p'.repeat(129))).to.deep.equal(FAILURE);
-    expect(await plugin.verify(loginRequest(), username, 'p'.repeat(1_000_000))).to.deep.equal(FAILURE);
+    expect(await verifyFromBody(plugin, username, 'p'.repeat(129))).to.deep.equal(FAILURE);
+    expect(await verifyFromBody(plugin, username, 'p'.repeat(1_000_000))).to.deep.equal(FAILURE);
     expect(hasher.checks + hasher.calls.hash).to.equal(0);
-    expect(await plugin.verify(loginRequest(), username, 'p'.repeat(128))).to.deep.equal({ kuid: 'ada' });
+    expect(await verifyFromBody(plugin, username, 'p'.repeat(128))).to.deep.equal({ kuid: 'ada' });
   });
 
   it('treats a username or a password that is not a string as a failed login', async () => {
     const plugin = await localPlugin(storage);
     for (const [username, password] of [[42, 'password'], ['ada', { $ne: '' }], [undefined, undefined], ['ada', '']]) {
-      expect(await plugin.verify(loginRequest(), username, password)).to.deep.equal(FAILURE);
+      expect(await verifyFromBody(plugin, username, password)).to.deep.equal(FAILURE);
     }
   });
 
   it('is case-sensitive on the username and the password', async () => {
     const plugin = await localPlugin(storage);
     await plugin.create({ username: 'Ada', password: 'Correct Horse' }, 'ada');
-    expect(await plugin.verify(loginRequest(), 'ada', 'Correct Horse')).to.deep.equal(FAILURE);
-    expect(await plugin.verify(loginRequest(), 'Ada', 'correct horse')).to.deep.equal(FAILURE);
+    expect(await verifyFromBody(plugin, 'ada', 'Correct Horse')).to.deep.equal(FAILURE);
+    expect(await verifyFromBody(plugin, 'Ada', 'correct horse')).to.deep.equal(FAILURE);
   });
 
   it('re-hashes with the current parameters after a successful login', async () => {
@@ -77,13 +77,13 @@ describe('strategy-local/local-strategy #verify', () => {
     expect(phcParameters(String(before?.data['hash']))).to.deep.equal({ m: 8192, t: 1, p: 1 });
 
     const current = await localPlugin(storage, { config: {} });
-    expect(await current.verify(loginRequest(), username, `${password}x`)).to.deep.equal(FAILURE);
+    expect(await verifyFromBody(current, username, `${password}x`)).to.deep.equal(FAILURE);
     expect(await storedHash('ada')).to.equal(before?.data['hash']);
-    expect(await current.verify(loginRequest(), username, password)).to.deep.equal({ kuid: 'ada' });
+    expect(await verifyFromBody(current, username, password)).to.deep.equal({ kuid: 'ada' });
     const after = await storage.credentials.findByKuid('local', 'ada');
     expect(phcParameters(String(after?.data['hash']))).to.deep.equal({ m: OWASP_ARGON2_MINIMUM.memoryCost, t: 2, p: 1 });
     expect(after?.data['passwordUpdatedAt'], 'a re-hash is not a password change').to.equal(before?.data['passwordUpdatedAt']);
-    expect(await current.verify(loginRequest(), username, password)).to.deep.equal({ kuid: 'ada' });
+    expect(await verifyFromBody(current, username, password)).to.deep.equal({ kuid: 'ada' });
     expect(await storedHash('ada'), 'no second re-hash').to.equal(after?.data['hash']);
   });
 
@@ -105,16 +105,16 @@ describe('strategy-local/local-strategy #verify', () => {
       changePassword = async () => undefined;
       await legacy.update({ password: 'the new password' }, 'ada');
     };
-    expect(await current.verify(loginRequest(), username, password)).to.deep.equal({ kuid: 'ada' });
-    expect(await current.verify(loginRequest(), username, 'the new password')).to.deep.equal({ kuid: 'ada' });
-    expect(await current.verify(loginRequest(), username, password)).to.deep.equal(FAILURE);
+    expect(await verifyFromBody(current, username, password)).to.deep.equal({ kuid: 'ada' });
+    expect(await verifyFromBody(current, username, 'the new password')).to.deep.equal({ kuid: 'ada' });
+    expect(await verifyFromBody(current, username, password)).to.deep.equal(FAILURE);
   });
 
   it('fails fast with api.process.too_many_logins_requests (429) beyond the queue', async () => {
     const plugin = await localPlugin(storage, { config: { maxConcurrentHashes: 1, maxQueuedHashes: 1 } });
     const { username, password } = newCredentials();
     await plugin.create({ username, password }, 'ada');
-    const results = await Promise.allSettled(Array.from({ length: 5 }, () => plugin.verify(loginRequest(), username, password)));
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => verifyFromBody(plugin, username, password)));
     const fulfilled = results.filter((result) => result.status === 'fulfilled');
     const rejected = results.filter((result) => result.status === 'rejected');
     expect(fulfilled.length).to.be.at.least(2);
@@ -130,7 +130,7 @@ describe('strategy-local/local-strategy #verify', () => {
     const plugin = await localPlugin(storage);
     expect(await storage.credentials.insert({ strategy: 'local', kuid: 'ada', login: 'ada', data: {} })).to.equal('created');
     let caught: unknown;
-    await plugin.verify(loginRequest(), 'ada', 'whatever password').catch((error: unknown) => (caught = error));
+    await verifyFromBody(plugin, 'ada', 'whatever password').catch((error: unknown) => (caught = error));
     expect(caught).to.be.an('error').and.not.to.have.property('id');
   });
 });

@@ -1,3 +1,4 @@
+import ms from 'ms';
 import { z } from 'zod';
 
 /**
@@ -5,13 +6,20 @@ import { z } from 'zod';
  * field. `loadConfig` validates a file and the environment against it, then freezes the result.
  * Each plugin validates its own namespace under `plugins.<strategy>` with its own schema.
  */
+/** Milliseconds of a duration, or NaN when it is not one. */
+export function durationMs(value: number | string): number {
+  if (typeof value === 'number') return value;
+  const parsed = /^\d+$/.test(value) ? Number(value) : (ms(value as ms.StringValue) as number | undefined);
+  return typeof parsed === 'number' && Number.isFinite(parsed) ? parsed : NaN;
+}
+
 const duration = z
   .union([z.number().int().positive(), z.string().min(1)])
+  .refine((value) => durationMs(value) > 0, 'expected a positive duration: milliseconds, or an "ms" string such as "1h"')
   .describe('A duration: milliseconds, or an `ms` string such as "1h" or "30m"');
 
-export const configSchema = z.object({
-  server: z
-    .object({
+export const configSchema = z.strictObject({
+  server: z.strictObject({
       host: z.string().min(1).default('127.0.0.1').describe('Address the HTTP and WebSocket server listens on'),
       port: z.number().int().min(0).max(65535).default(7512).describe('Port of the HTTP and WebSocket server (0 picks a free port)'),
       maxRequestSize: z.number().int().min(1024).default(1_048_576).describe('Largest HTTP body or WebSocket message accepted, in bytes'),
@@ -22,43 +30,38 @@ export const configSchema = z.object({
     })
     .prefault({})
     .describe('HTTP and WebSocket server'),
-  database: z
-    .object({
+  database: z.strictObject({
       url: z.string().min(1).default('sqlite:./data/portcullis.db').describe('`sqlite:<path>` (embedded) or `postgres://user:password@host:port/db`'),
       schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').default('public').describe('PostgreSQL schema holding the tables (created when missing)'),
       timeout: z.number().int().min(100).default(5000).describe('Milliseconds before a database call fails with services.storage.not_connected'),
     })
     .prefault({})
     .describe('Users, profiles, roles, credentials and settings'),
-  redis: z
-    .object({
+  redis: z.strictObject({
       url: z.string().min(1).optional().describe('redis://host:port/db; without it, sessions live in the SQL database (single node only)'),
       keyPrefix: z.string().default('portcullis:').describe('Prefix of every Redis key and channel of this node'),
       timeout: z.number().int().min(100).default(2000).describe('Milliseconds before a Redis call fails with services.cache.not_connected'),
     })
     .prefault({})
     .describe('Sessions and revocation events'),
-  security: z
-    .object({
-      jwt: z
-        .object({
+  security: z.strictObject({
+      jwt: z.strictObject({
           secret: z.string().min(32).optional().describe('HMAC secret of the tokens (at least 32 characters); generated once and stored in the database when absent'),
           algorithm: z.enum(['HS256', 'HS384', 'HS512']).default('HS256').describe('JWT signature algorithm; the only one accepted when verifying'),
           expiresIn: duration.default('1h').describe('Default lifetime of a login token'),
           maxTTL: z.number().int().min(-1).default(-1).describe('Longest lifetime a client may ask for, in ms (-1: no limit)'),
           gracePeriod: z.number().int().min(0).default(1000).describe('Milliseconds a refreshed token stays valid (0: revoked at once)'),
         })
+        .refine((jwt) => jwt.maxTTL === -1 || durationMs(jwt.expiresIn) <= jwt.maxTTL, { message: 'the default expiresIn exceeds maxTTL', path: ['expiresIn'] })
         .prefault({}),
-      userCache: z
-        .object({
+      userCache: z.strictObject({
           maxEntries: z.number().int().min(0).default(10_000).describe('Most users each node keeps in memory for token checks (0: no cache)'),
           ttl: z.number().int().min(0).default(60_000).describe('Milliseconds a cached user is trusted at most; changes are announced to every node at once, this bounds a missed announcement'),
         })
         .prefault({})
         .describe('Per-node cache of users'),
       restrictedProfileIds: z.array(z.string().min(1)).min(1).default(['default']).describe('Profiles given by security:createRestrictedUser'),
-      admin: z
-        .object({
+      admin: z.strictObject({
           username: z.string().min(1).optional().describe('Creates this administrator at start when no administrator exists'),
           password: z.string().min(1).optional().describe('Password of that administrator (never logged)'),
         })
@@ -66,8 +69,7 @@ export const configSchema = z.object({
     })
     .prefault({})
     .describe('Tokens and default rights'),
-  logger: z
-    .object({
+  logger: z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Lowest level written'),
     })
     .prefault({}),

@@ -41,7 +41,7 @@ export const ERRORS = {
   'api.process.shutting_down': { status: 503, code: code(2, 2, 7), message: 'Rejected: this node is shutting down.', description: 'The node is shutting down and refuses new requests.' },
   'api.process.too_many_requests': { status: 429, code: code(2, 2, 8), message: 'Rejected: requests rate limit exceeded for this user.', description: 'A rate limit was exceeded.' },
   'api.process.admin_exists': { status: 412, code: code(2, 2, 9), message: 'Admin user is already set.', description: 'security:createFirstAdmin was called while an administrator exists.' },
-  'api.process.unauthorized_origin': { status: 401, code: code(2, 2, 12), message: 'The origin "%s" is not authorized.', description: 'The Origin header is not in server.cors.allowOrigin.' },
+  'api.process.unauthorized_origin': { status: 401, code: code(2, 2, 12), message: 'The origin "%s" is not authorized.', description: 'The Origin header is not in server.allowOrigin.' },
   'api.process.too_many_logins_requests': { status: 429, code: code(2, 2, 13), message: 'Too many login requests.', description: 'Too many logins are waiting for a password check; retry later.' },
 
   // network (3)

@@ -67,7 +67,8 @@ export function runPassport(authenticator: PassportAuthenticator, name: string, 
     const response = {
       statusCode: 200,
       setHeader: (header: string, value: string | number) => {
-        headers[header] = String(value);
+        // Passport ends its redirection with an empty body; ours carries the envelope.
+        if (header.toLowerCase() !== 'content-length') headers[header] = String(value);
       },
       getHeader: (header: string) => headers[header],
       end: () => resolve({ type: 'redirect', statusCode: response.statusCode, headers: { ...headers } }),

@@ -66,15 +66,20 @@ export class TokenManager {
    * @throws api.assert.invalid_argument, security.token.ttl_exceeded
    */
   async create(kuid: string, expiresIn: unknown, kind: TokenKind = 'kauth'): Promise<IssuedToken> {
-    const ttl = this.ttlOf(expiresIn);
-    return (await this.issue(kuid, ttl, kind)).token;
+    return (await this.createSession(kuid, expiresIn, kind)).token;
+  }
+
+  /** Like {@link create}, with the session behind the token (to bind it to a connection). */
+  createSession(kuid: string, expiresIn: unknown, kind: TokenKind = 'kauth'): Promise<{ token: IssuedToken; session: Session }> {
+    return this.issue(kuid, this.ttlOf(expiresIn), kind);
   }
 
   private async issue(kuid: string, ttl: number, kind: TokenKind): Promise<{ token: IssuedToken; session: Session }> {
     const session: Session = { id: randomUUID(), kuid, kind, ttl, expiresAt: ttl === -1 ? -1 : Date.now() + ttl, refreshed: false };
-    const signOptions: jwt.SignOptions = { algorithm: this.options.algorithm, jwtid: session.id };
-    if (ttl !== -1) signOptions.expiresIn = Math.max(1, Math.floor(ttl / 1000));
-    const signed = jwt.sign({ _id: kuid }, this.signingKey(), signOptions);
+    const payload: Record<string, unknown> = { _id: kuid };
+    // exp is in seconds: round up, so the JWT never dies before its session (which is exact to the ms).
+    if (ttl !== -1) payload['exp'] = Math.ceil(session.expiresAt / 1000);
+    const signed = jwt.sign(payload, this.signingKey(), { algorithm: this.options.algorithm, jwtid: session.id });
     await this.sessions.create(session);
     return { token: { _id: kuid, jwt: PREFIXES[kind] + signed, expiresAt: session.expiresAt, ttl }, session };
   }
@@ -89,6 +94,8 @@ export class TokenManager {
     if (!kind) throw fail('security.token.invalid');
     const payload = this.decode(token.slice(PREFIXES[kind].length));
     const session = await this.sessions.get(payload.jti);
+    // exp is rounded up to the second: a session gone in exp's last second ended by expiring.
+    if (!session && payload.exp !== undefined && payload.exp * 1000 - 1000 <= Date.now()) throw fail('security.token.expired');
     if (!session || session.kuid !== payload._id || session.kind !== kind) throw fail('security.token.invalid');
     if (session.expiresAt !== -1 && session.expiresAt <= Date.now()) throw fail('security.token.expired');
     return { kuid: session.kuid, token, session };
@@ -100,13 +107,18 @@ export class TokenManager {
    * @throws security.token.invalid when the token was refreshed already
    */
   async refresh(current: VerifiedToken, expiresIn: unknown): Promise<IssuedToken> {
+    return (await this.refreshSession(current, expiresIn)).token;
+  }
+
+  /** Like {@link refresh}, with the new token's session. */
+  async refreshSession(current: VerifiedToken, expiresIn: unknown): Promise<{ token: IssuedToken; session: Session }> {
     if (current.session.kind !== 'kauth') throw fail('security.token.refresh_forbidden', 'API keys');
     if (current.session.expiresAt === -1) throw fail('security.token.refresh_forbidden', 'Tokens that never expire');
     if (current.session.refreshed) throw fail('security.token.invalid');
     const ttl = this.ttlOf(expiresIn);
     // Mark first: of two concurrent refreshes of one token, only one may win.
     if (!(await this.sessions.markRefreshed(current.session.id, this.options.gracePeriod))) throw fail('security.token.invalid');
-    return (await this.issue(current.kuid, ttl, 'kauth')).token;
+    return this.issue(current.kuid, ttl, 'kauth');
   }
 
   /** Ends one session. @returns false when it had ended already */
@@ -129,7 +141,7 @@ export class TokenManager {
     return expiresIn === undefined || expiresIn === null ? this.defaultExpiresIn : parseExpiresIn(expiresIn, this.options.maxTTL);
   }
 
-  private decode(raw: string): { _id: string; jti: string } {
+  private decode(raw: string): { _id: string; jti: string; exp: number | undefined } {
     let payload: string | jwt.JwtPayload;
     try {
       payload = jwt.verify(raw, this.signingKey(), { algorithms: [this.options.algorithm] });
@@ -139,7 +151,7 @@ export class TokenManager {
       throw new PortcullisError('security.token.invalid', [], { cause: error });
     }
     if (typeof payload !== 'object' || typeof payload['_id'] !== 'string' || typeof payload.jti !== 'string') throw fail('security.token.invalid');
-    return { _id: payload['_id'], jti: payload.jti };
+    return { _id: payload['_id'], jti: payload.jti, exp: payload.exp };
   }
 
   private signingKey(): KeyObject {

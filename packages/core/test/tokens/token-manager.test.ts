@@ -43,7 +43,9 @@ describe('core/tokens/token-manager', () => {
       const payload = jwt.decode(issued.jwt.slice(6)) as Record<string, unknown>;
       expect(payload['_id']).to.equal('alice');
       expect(payload['jti']).to.match(/^[0-9a-f-]{36}$/);
-      expect(payload['exp']).to.equal((payload['iat'] as number) + 3600);
+      // exp rounds up: the JWT never expires before the session it names.
+      expect(payload['exp']).to.equal(Math.ceil(issued.expiresAt / 1000));
+      expect(payload['exp'] as number).to.be.within((payload['iat'] as number) + 3600, (payload['iat'] as number) + 3601);
       const again = await tokens.create('alice', undefined);
       expect(again.jwt).to.not.equal(issued.jwt);
     });
@@ -68,6 +70,14 @@ describe('core/tokens/token-manager', () => {
   });
 
   describe('#verify', () => {
+    it('keeps a short token valid until its expiresAt, to the millisecond', async () => {
+      const issued = await tokens.create('bob', 1200);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, issued.expiresAt - Date.now() - 150)));
+      expect((await tokens.verify(issued.jwt)).kuid).to.equal('bob');
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, issued.expiresAt - Date.now() + 20)));
+      expect((await rejection(tokens.verify(issued.jwt))).id).to.equal('security.token.expired');
+    });
+
     it('accepts a token while its session exists, and not after revocation', async () => {
       const issued = await tokens.create('bob', undefined);
       const verified = await tokens.verify(issued.jwt);

@@ -1,4 +1,4 @@
-import type { Logger, SecurityService, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
+import type { Logger, SecurityService, Session, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
 import type { z } from 'zod';
 import type { Connection } from './request.js';
 
@@ -35,6 +35,10 @@ export interface ActionCall<Args, Body> {
   connection: Connection;
   requestId: string;
   ctx: ServerContext;
+  /** Binds a token to the caller's connection, so a WebSocket hears of its expiry or revocation. */
+  bindToken(session: Session): void;
+  /** Unbinds the caller's connection from its token (before a logout revokes it). */
+  unbindToken(): void;
 }
 
 /** What a handler returns: a result, or a result with a status and headers (redirections). */

@@ -1,4 +1,4 @@
-import { ANONYMOUS_USER, fail, isPortcullisError, PortcullisError, type UserRecord, type VerifiedToken } from '@portcullis/core';
+import { ANONYMOUS_USER, fail, isPortcullisError, PortcullisError, type Session, type UserRecord, type VerifiedToken } from '@portcullis/core';
 import { isOutcome, type ActionDefinition, type ServerContext } from './action.js';
 import type { ApiRequest, Connection } from './request.js';
 import { envelope, type ResponseEnvelope } from './response.js';
@@ -7,8 +7,11 @@ import { validatePart } from './validate.js';
 /** HTTP Basic credentials are checked by this strategy. */
 const BASIC_STRATEGY = 'local';
 
-/** Called after a request authenticated with a token, so transports can bind the token to their connection. */
-export type TokenObserver = (connection: Connection, token: VerifiedToken) => void;
+/** Binds tokens to persistent connections, so they hear of their token's expiry or revocation. */
+export interface TokenBinder {
+  bind(connection: Connection, session: Session): void;
+  unbind(connection: Connection): void;
+}
 
 /**
  * The one path every request takes, whatever its protocol: find the action, authenticate the
@@ -17,7 +20,7 @@ export type TokenObserver = (connection: Connection, token: VerifiedToken) => vo
  */
 export class Funnel {
   private readonly actions = new Map<string, Map<string, ActionDefinition>>();
-  private tokenObserver: TokenObserver | undefined;
+  private binder: TokenBinder | undefined;
 
   constructor(private readonly ctx: ServerContext, definitions: readonly ActionDefinition[]) {
     for (const definition of definitions) {
@@ -27,8 +30,8 @@ export class Funnel {
     }
   }
 
-  onToken(observer: TokenObserver): void {
-    this.tokenObserver = observer;
+  bindTokensWith(binder: TokenBinder): void {
+    this.binder = binder;
   }
 
   definitions(): ActionDefinition[] {
@@ -43,7 +46,11 @@ export class Funnel {
       await this.checkRights(definition, user);
       const args = validatePart(definition.args, request.args, 'args');
       const body = validatePart(definition.body, request.body, 'body');
-      const value = await definition.handler({ args, body, user, token, connection, requestId: request.requestId, ctx: this.ctx });
+      const value = await definition.handler({
+        args, body, user, token, connection, requestId: request.requestId, ctx: this.ctx,
+        bindToken: (session) => this.binder?.bind(connection, session),
+        unbindToken: () => this.binder?.unbind(connection),
+      });
       return isOutcome(value)
         ? envelope(this.ctx.nodeId, { ...base, result: value.result, status: value.status ?? 200, headers: value.headers ?? {} })
         : envelope(this.ctx.nodeId, { ...base, result: value });
@@ -56,12 +63,6 @@ export class Funnel {
   errorEnvelope(error: unknown, base: { requestId: string | null; controller?: string | null; action?: string | null; volatile?: Record<string, unknown> | null }): ResponseEnvelope {
     const caught = this.toCatalogued(error, base.requestId);
     return envelope(this.ctx.nodeId, { ...base, error: caught.toJSON(this.ctx.config.server.development) });
-  }
-
-  /** Whether a user may run an action (auth:checkRights / security:checkRights). */
-  isAllowed(user: UserRecord, controller: string, action: string): boolean {
-    this.find(controller, action);
-    return this.ctx.security.isAllowed(user, { controller, action });
   }
 
   private find(controller: string, action: string): ActionDefinition {
@@ -79,7 +80,7 @@ export class Funnel {
       const user = await this.ctx.security.getUser(token.kuid);
       // A session that outlived its user (deleted on another node mid-flight) is no longer valid.
       if (!user) throw fail('security.token.invalid');
-      this.tokenObserver?.(connection, token);
+      this.binder?.bind(connection, token.session);
       return { user, token };
     }
     if (request.basic) {

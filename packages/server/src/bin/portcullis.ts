@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { ConfigError, createLogger, loadConfig } from '@portcullis/core';
+import { ConfigError, createLogger, isPortcullisError, loadConfig } from '@portcullis/core';
 import { createPortcullis } from '../app.js';
 
 const program = new Command('portcullis').description('Portcullis: a pluggable authentication server speaking Kuzzle\'s auth API');
@@ -21,8 +21,17 @@ program
       throw error;
     }
     const logger = createLogger({ level: config.logger.level });
-    const server = await createPortcullis({ config, logger });
-    await server.start();
+    let server;
+    try {
+      server = await createPortcullis({ config, logger });
+      await server.start();
+    } catch (error) {
+      // A plugin refusing its config namespace is a configuration error too (EX_CONFIG).
+      const configError = isPortcullisError(error) && error.id === 'plugin.strategy.invalid_description';
+      logger.fatal({ err: error }, 'Portcullis could not start');
+      process.stderr.write(`portcullis: ${(error as Error).message}\n`);
+      process.exit(configError ? 78 : 1);
+    }
     let stopping = false;
     const shutdown = (signal: string) => {
       if (stopping) return;

@@ -15,7 +15,7 @@ export const sessionActions = [
     ],
     args: z.object({ strategy: strategyName, expiresIn, cookieAuth: flag }).loose(),
     body: plainObject.nullable(),
-    async handler({ args, body, connection, ctx }) {
+    async handler({ args, body, connection, ctx, bindToken }) {
       const request: PassportRequest = {
         method: 'POST',
         url: `/login?strategy=${encodeURIComponent(args.strategy)}`,
@@ -29,7 +29,9 @@ export const sessionActions = [
       ctx.tokens.ttlOf(args.expiresIn);
       const result = await ctx.strategies.login(args.strategy, request);
       if (result.type === 'redirect') return outcome({ headers: result.headers, statusCode: result.statusCode }, result.statusCode, result.headers);
-      return ctx.tokens.create(result.user._id, args.expiresIn);
+      const { token, session } = await ctx.tokens.createSession(result.user._id, args.expiresIn);
+      bindToken(session);
+      return token;
     },
   }),
   defineAction({
@@ -40,7 +42,9 @@ export const sessionActions = [
     args: z.object({ global: flag, cookieAuth: flag }).loose(),
     body: noBody,
     authenticated: true,
-    async handler({ args, token, user, ctx }) {
+    async handler({ args, token, user, ctx, unbindToken }) {
+      // The connection that logs out knows it: it is not told its token was revoked.
+      unbindToken();
       if (args.global) await ctx.tokens.revokeUser(user._id);
       else if (token && token.session.kind === 'kauth') await ctx.tokens.revoke(token.session.id);
       return { acknowledged: true };
@@ -75,10 +79,12 @@ export const sessionActions = [
     args: z.object({ expiresIn, cookieAuth: flag }).loose(),
     body: noBody,
     authenticated: true,
-    async handler({ args, token, ctx }) {
+    async handler({ args, token, ctx, bindToken }) {
       // HTTP Basic callers have no token to refresh.
       if (!token) throw fail('security.token.refresh_forbidden', 'Basic credentials');
-      return ctx.tokens.refresh(token, args.expiresIn);
+      const { token: fresh, session } = await ctx.tokens.refreshSession(token, args.expiresIn);
+      bindToken(session);
+      return fresh;
     },
   }),
 ];

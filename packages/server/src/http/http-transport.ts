@@ -24,6 +24,8 @@ export class HttpTransport {
     private readonly router: Router,
     private readonly config: Readonly<Config>,
     private readonly nodeId: string,
+    /** Whether the stores answer, for `GET /_ready`. */
+    private readonly ready: () => Promise<boolean>,
   ) {
     this.server = createServer({ maxHeaderSize: config.server.maxHeaderSize, requestTimeout: config.server.requestTimeout }, (req, res) => {
       this.handle(req, res).catch((error: unknown) => this.send(req, res, this.funnel.errorEnvelope(error, { requestId: null })));
@@ -44,8 +46,11 @@ export class HttpTransport {
       return this.send(req, res, this.funnel.errorEnvelope(fail('api.process.unauthorized_origin', req.headers.origin), { requestId: requestIdHeader(req) }));
     }
     if (method === 'OPTIONS') return this.send(req, res, envelope(this.nodeId, { requestId: requestIdHeader(req), result: null }));
-    if (method === 'GET' && (url.pathname === '/_healthcheck' || url.pathname === '/_ready')) {
-      return this.send(req, res, envelope(this.nodeId, { requestId: requestIdHeader(req), result: null }));
+    if (method === 'GET' && url.pathname === '/_healthcheck') return this.send(req, res, envelope(this.nodeId, { requestId: requestIdHeader(req), result: null }));
+    if (method === 'GET' && url.pathname === '/_ready') {
+      // For load balancers: take this node out while its stores do not answer.
+      if (await this.ready()) return this.send(req, res, envelope(this.nodeId, { requestId: requestIdHeader(req), result: null }));
+      return this.send(req, res, this.funnel.errorEnvelope(fail('core.fatal.service_unavailable', 'its stores do not answer'), { requestId: requestIdHeader(req) }));
     }
     if (!SERVED_VERBS.has(method)) return this.send(req, res, this.funnel.errorEnvelope(fail('network.http.unsupported_verb', method), { requestId: requestIdHeader(req) }));
 

@@ -66,3 +66,8 @@ export function newCredentials(): { username: string; password: string } {
 export function loginRequest(body: Record<string, unknown> = {}): { method: string; url: string; body: Record<string, unknown>; query: Record<string, unknown>; headers: Record<string, string>; ip: string } {
   return { method: 'POST', url: '/_login/local', body, query: {}, headers: {}, ip: '127.0.0.1' };
 }
+
+/** Calls verify as passport-local does: username and password come from the request body. */
+export function verifyFromBody(plugin: { verify(request: ReturnType<typeof loginRequest>, username: unknown, password: unknown): Promise<unknown> }, username: unknown, password: unknown): Promise<unknown> {
+  return plugin.verify(loginRequest({ username, password }), username, password);
+}

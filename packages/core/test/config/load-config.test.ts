@@ -1,0 +1,59 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, validateConfig } from '../../src/index.js';
+
+function refusal(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('core/config/load-config', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'portcullis-config-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('gives every field its default with no file and no environment', () => {
+    const config = loadConfig({ cwd: dir, env: {} });
+    expect(config.server).to.include({ host: '127.0.0.1', port: 7512 });
+    expect(config.database.url).to.equal('sqlite:./data/portcullis.db');
+    expect(config.redis.url).to.equal(undefined);
+    expect(config.security.jwt).to.include({ algorithm: 'HS256', expiresIn: '1h', maxTTL: -1, gracePeriod: 1000 });
+    expect(Object.isFrozen(config.security.jwt)).to.equal(true);
+  });
+
+  it('reads the file, then the environment over it', () => {
+    writeFileSync(join(dir, 'portcullis.config.json'), JSON.stringify({ server: { port: 8000, host: '0.0.0.0' } }));
+    const config = loadConfig({ cwd: dir, env: { PORTCULLIS_PORT: '9000', PORTCULLIS_REDIS_URL: 'redis://127.0.0.1:6379', PORTCULLIS_ALLOW_ORIGIN: 'https://a.test, https://b.test' } });
+    expect(config.server).to.include({ port: 9000, host: '0.0.0.0' });
+    expect(config.redis.url).to.equal('redis://127.0.0.1:6379');
+    expect(config.server.allowOrigin).to.deep.equal(['https://a.test', 'https://b.test']);
+  });
+
+  it('names the key of every invalid value', () => {
+    expect(refusal(() => validateConfig({ server: { port: 70000 } })).message).to.include('server.port');
+    expect(refusal(() => validateConfig({ security: { jwt: { expiresIn: 'soon' } } })).message).to.include('security.jwt.expiresIn');
+    expect(refusal(() => validateConfig({ security: { jwt: { expiresIn: '2h', maxTTL: 60_000 } } })).message).to.include('exceeds maxTTL');
+    expect(refusal(() => validateConfig({ security: { jwt: { secret: 'short' } } })).message).to.include('security.jwt.secret');
+    expect(refusal(() => loadConfig({ cwd: dir, env: { PORTCULLIS_PORT: 'abc' } })).message).to.include('PORTCULLIS_PORT');
+  });
+
+  it('refuses misspelt keys instead of ignoring them', () => {
+    expect(refusal(() => validateConfig({ server: { prot: 8000 } })).message).to.include('prot');
+    expect(refusal(() => validateConfig({ sever: {} })).message).to.include('sever');
+  });
+
+  it('refuses a missing --config file and a file that is not a JSON object', () => {
+    expect(refusal(() => loadConfig({ cwd: dir, env: {}, file: 'nope.json' })).message).to.include('not found');
+    writeFileSync(join(dir, 'bad.json'), '[1]');
+    expect(refusal(() => loadConfig({ cwd: dir, env: {}, file: 'bad.json' })).message).to.include('JSON object');
+  });
+});
