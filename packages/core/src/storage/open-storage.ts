@@ -31,9 +31,9 @@ export function redactUrl(url: string): string {
 }
 
 async function openSessions(config: Readonly<Config>, database: SqlDatabase, logger: Logger): Promise<OwnedSessionStore> {
-  const { url, keyPrefix, timeout } = config.redis;
+  const { url, keyPrefix, timeout, sessionCache, sessionCacheTtl } = config.redis;
   if (url === undefined) return new SqlSessionStore(database.db, logger);
-  return RedisSessionStore.open({ url, keyPrefix, timeout }, logger);
+  return RedisSessionStore.open({ url, keyPrefix, timeout, cacheEntries: sessionCache, cacheTtl: sessionCacheTtl }, logger);
 }
 
 function describeStorage(config: Readonly<Config>): { database: string; sessions: string } {

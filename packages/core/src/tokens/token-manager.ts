@@ -37,6 +37,12 @@ const SECRET_SETTING = 'security.jwt.secret';
  */
 export class TokenManager {
   private key: KeyObject | undefined;
+  /**
+   * Tokens whose signature this node already checked. A token string never changes, so its
+   * signature needs checking once; its expiry is checked at every use, its session too.
+   */
+  private readonly signatures = new Map<string, { _id: string; jti: string; exp: number | undefined }>();
+  private static readonly SIGNATURE_CACHE = 10_000;
 
   constructor(
     private readonly sessions: SessionStore,
@@ -142,6 +148,21 @@ export class TokenManager {
   }
 
   private decode(raw: string): { _id: string; jti: string; exp: number | undefined } {
+    const known = this.signatures.get(raw);
+    if (known) {
+      if (known.exp !== undefined && known.exp * 1000 <= Date.now()) {
+        this.signatures.delete(raw);
+        throw fail('security.token.expired');
+      }
+      return known;
+    }
+    const decoded = this.verifySignature(raw);
+    if (this.signatures.size >= TokenManager.SIGNATURE_CACHE) this.signatures.delete(this.signatures.keys().next().value as string);
+    this.signatures.set(raw, decoded);
+    return decoded;
+  }
+
+  private verifySignature(raw: string): { _id: string; jti: string; exp: number | undefined } {
     let payload: string | jwt.JwtPayload;
     try {
       payload = jwt.verify(raw, this.signingKey(), { algorithms: [this.options.algorithm] });

@@ -5,11 +5,15 @@ import type { z } from 'zod';
 import type { ActionDefinition } from '../api/action.js';
 import { requestFromEnvelope, type ApiRequest } from '../api/request.js';
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * Reads a request body up to `limit` bytes.
  * @throws network.http.request_too_large as soon as the limit is passed
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  // Most GETs carry no body: no need to wait for the stream's end.
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return Promise.resolve(EMPTY);
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) return Promise.reject(fail('network.http.request_too_large'));
   return new Promise((resolve, reject) => {

@@ -2,6 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { PortcullisError } from '../../errors/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Session, SessionStore, TokenKind } from '../ports.js';
+import { SessionCache } from './session-cache.js';
 
 /** What the Redis session store needs from the config (`config.redis`). */
 export interface RedisSessionStoreOptions {
@@ -11,6 +12,10 @@ export interface RedisSessionStoreOptions {
   keyPrefix: string;
   /** Milliseconds before a call fails with services.cache.not_connected. */
   timeout: number;
+  /** Sessions each node keeps in memory between changes (0: read Redis on every check). */
+  cacheEntries?: number;
+  /** Milliseconds a cached session is trusted at most, should the subscription die silently. */
+  cacheTtl?: number;
 }
 
 type RevocationListener = (sessionIds: string[]) => void;
@@ -81,6 +86,7 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export class RedisSessionStore implements SessionStore {
   private readonly listeners = new Set<RevocationListener>();
   private readonly userListeners = new Set<(kuid: string | null) => void>();
+  private readonly cache: SessionCache;
   private readonly channel: string;
 
   private constructor(
@@ -88,16 +94,23 @@ export class RedisSessionStore implements SessionStore {
     private readonly subscriber: Redis,
     private readonly prefix: string,
     private readonly logger: Logger,
+    cache: { entries: number; ttl: number },
   ) {
+    this.cache = new SessionCache(cache.entries, cache.ttl);
     this.channel = `${prefix}revocations`;
     for (const [name, connection] of [['commands', client], ['subscriber', subscriber]] as const) watch(connection, name, logger);
     subscriber.on('message', (channel: string, message: string) => this.receive(channel, message));
     // Announcements sent while the subscription was down are lost: caches must start afresh.
     let subscribed = false;
     subscriber.on('ready', () => {
-      if (subscribed) this.tellUsers(null);
+      if (subscribed) {
+        this.tellUsers(null);
+        this.cache.enable();
+      }
       subscribed = true;
     });
+    // Without the subscription this node would not hear of revocations: stop trusting the cache.
+    for (const event of ['close', 'end', 'reconnecting', 'error']) subscriber.on(event, () => this.cache.disable());
   }
 
   /**
@@ -106,10 +119,12 @@ export class RedisSessionStore implements SessionStore {
    */
   static async open(options: RedisSessionStoreOptions, logger: Logger): Promise<RedisSessionStore> {
     const client = new Redis(options.url, clientOptions(options.timeout));
-    const store = new RedisSessionStore(client, client.duplicate(), options.keyPrefix, logger);
+    const cache = { entries: options.cacheEntries ?? 0, ttl: options.cacheTtl ?? 2000 };
+    const store = new RedisSessionStore(client, client.duplicate(), options.keyPrefix, logger, cache);
     try {
       await withTimeout(Promise.all([client.connect(), store.subscriber.connect()]), options.timeout);
       await store.subscriber.subscribe(store.channel);
+      store.cache.enable();
       return store;
     } catch (error) {
       await store.close();
@@ -124,21 +139,31 @@ export class RedisSessionStore implements SessionStore {
     });
   }
 
-  get(id: string): Promise<Session | null> {
+  /** From this node's cache when it holds the session, else from Redis (and then cached). */
+  async get(id: string): Promise<Session | null> {
+    const cached = this.cache.get(id);
+    if (cached !== undefined) return cached;
+    const ticket = this.cache.ticket();
     return this.call(async () => {
       const fields = await this.client.hgetall(this.sessionKey(id));
       if (fields.kuid === undefined || fields.kind === undefined) return null;
-      return {
+      const session: Session = {
         id, kuid: fields.kuid, kind: fields.kind as TokenKind,
         expiresAt: Number(fields.expiresAt), ttl: Number(fields.ttl), refreshed: fields.refreshed === '1',
       };
+      this.cache.set(session, ticket);
+      return { ...session };
     });
   }
 
   markRefreshed(id: string, graceMs: number): Promise<boolean> {
     return this.call(async () => {
       const marked = await this.client.eval(MARK_REFRESHED, 1, this.sessionKey(id), graceMs, Date.now() + graceMs);
-      return marked === 1;
+      if (marked !== 1) return false;
+      // The session's expiry changed: every node must drop what it cached.
+      this.cache.drop([id]);
+      await this.client.publish(this.channel, JSON.stringify({ refreshed: id }));
+      return true;
     });
   }
 
@@ -209,6 +234,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   private async publish(ids: string[]): Promise<void> {
+    this.cache.drop(ids);
     await this.client.publish(this.channel, JSON.stringify(ids));
   }
 
@@ -224,10 +250,15 @@ export class RedisSessionStore implements SessionStore {
       this.tellUsers((ids as { user: string }).user);
       return;
     }
+    if (typeof ids === 'object' && ids !== null && typeof (ids as { refreshed?: unknown }).refreshed === 'string') {
+      this.cache.drop([(ids as { refreshed: string }).refreshed]);
+      return;
+    }
     if (!Array.isArray(ids) || !ids.every((id): id is string => typeof id === 'string')) {
       this.logger.warn({ channel }, 'ignored a malformed revocation message');
       return;
     }
+    this.cache.drop(ids);
     for (const listener of this.listeners) {
       try {
         listener(ids);
