@@ -20,7 +20,7 @@ const argon2Schema = z
     parallelism: z
       .number().int().min(1).max(64)
       .default(OWASP_ARGON2_MINIMUM.parallelism)
-      .describe('argon2id lanes; 1 keeps one hash on one libuv thread, so maxConcurrentHashes bounds the threads used'),
+      .describe('argon2id lanes; 1 keeps one hash on one thread, so maxConcurrentHashes bounds the threads used'),
   })
   .prefault({})
   .describe('argon2id cost of new hashes; stored hashes made with other values are re-hashed at the next successful login');
@@ -51,7 +51,11 @@ export const localStrategyConfigSchema = z
     maxConcurrentHashes: z
       .number().int().min(1).max(64)
       .default(2)
-      .describe('Password hashes or checks running at once (each on a libuv thread, holding argon2.memoryCost KiB)'),
+      .describe('Password hashes or checks running at once (one worker thread each, holding argon2.memoryCost KiB)'),
+    hashPriority: z
+      .number().int().min(0).max(19)
+      .default(10)
+      .describe('Nice value of the threads that hash passwords (0: same priority as the event loop, 19: lowest); above 0, a login storm slows logins rather than token checks'),
     maxQueuedHashes: z
       .number().int().min(0).max(100_000)
       .default(100)

@@ -1,6 +1,7 @@
 import type { StrategyContext, StrategyFactory, StrategyPlugin } from '@portcullis/core';
 import { OWASP_ARGON2_MINIMUM, isBelowOwaspMinimum, parseLocalStrategyConfig } from './config.js';
 import { HashGate } from './hash-gate.js';
+import { HashWorkers } from './hash-workers.js';
 import { LocalStrategyPlugin } from './local-strategy.js';
 import { PasswordHasher } from './password-hasher.js';
 
@@ -19,7 +20,13 @@ export const createLocalStrategy: StrategyFactory = async (context: StrategyCont
     context.logger.warn({ argon2: config.argon2, minimum: OWASP_ARGON2_MINIMUM }, 'argon2 parameters are below the OWASP minimum');
   }
   const gate = new HashGate({ maxConcurrent: config.maxConcurrentHashes, maxQueued: config.maxQueuedHashes });
-  const hasher = new PasswordHasher(config.argon2, gate);
-  await hasher.dummyHash();
-  return new LocalStrategyPlugin({ name, config, credentials: context.credentials, hasher, logger: context.logger });
+  const workers = new HashWorkers(config.maxConcurrentHashes, config.hashPriority);
+  const hasher = new PasswordHasher(config.argon2, gate, workers);
+  try {
+    await hasher.dummyHash();
+  } catch (error) {
+    await workers.close();
+    throw error;
+  }
+  return new LocalStrategyPlugin({ name, config, credentials: context.credentials, hasher, logger: context.logger, close: () => workers.close() });
 };

@@ -12,3 +12,4 @@ export { LocalStrategyPlugin, WRONG_CREDENTIALS, type LocalStrategyDependencies 
 export { LOCAL_STRATEGY_FIELDS, parseLocalCredentials, type LocalCredentials } from './credentials-input.js';
 export { HashGate, type HashGateOptions } from './hash-gate.js';
 export { PasswordHasher } from './password-hasher.js';
+export { HashWorkers } from './hash-workers.js';

@@ -31,6 +31,8 @@ export interface LocalStrategyDependencies {
   credentials: StrategyCredentials;
   hasher: PasswordHasher;
   logger: Logger;
+  /** Releases what the hasher holds (its worker threads) when the strategy is unregistered. */
+  close?: () => Promise<void>;
 }
 
 /**
@@ -44,6 +46,7 @@ export class LocalStrategyPlugin implements StrategyPlugin {
   readonly #credentials: StrategyCredentials;
   readonly #hasher: PasswordHasher;
   readonly #logger: Logger;
+  readonly #close: (() => Promise<void>) | undefined;
 
   constructor(dependencies: LocalStrategyDependencies) {
     this.name = dependencies.name;
@@ -51,6 +54,11 @@ export class LocalStrategyPlugin implements StrategyPlugin {
     this.#credentials = dependencies.credentials;
     this.#hasher = dependencies.hasher;
     this.#logger = dependencies.logger;
+    this.#close = dependencies.close;
+  }
+
+  async close(): Promise<void> {
+    await this.#close?.();
   }
 
   createPassportStrategy(verify: PassportVerify): ReturnType<StrategyPlugin['createPassportStrategy']> {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import * as argon2 from 'argon2';
 import type { Argon2Parameters } from './config.js';
 import type { HashGate } from './hash-gate.js';
+import type { HashWorkers } from './hash-workers.js';
 
 /**
  * argon2id hashing behind the {@link HashGate}: every hash and every check, the dummy one
@@ -11,11 +11,13 @@ import type { HashGate } from './hash-gate.js';
 export class PasswordHasher {
   readonly #parameters: Readonly<Argon2Parameters>;
   readonly #gate: HashGate;
+  readonly #workers: HashWorkers;
   #dummyHash: Promise<string> | undefined;
 
-  constructor(parameters: Readonly<Argon2Parameters>, gate: HashGate) {
+  constructor(parameters: Readonly<Argon2Parameters>, gate: HashGate, workers: HashWorkers) {
     this.#parameters = parameters;
     this.#gate = gate;
+    this.#workers = workers;
   }
 
   /**
@@ -23,7 +25,7 @@ export class PasswordHasher {
    * @throws PortcullisError `api.process.too_many_logins_requests` when the gate's queue is full
    */
   hash(password: string): Promise<string> {
-    return this.#gate.run(() => argon2.hash(password, { ...this.#parameters, type: argon2.argon2id }));
+    return this.#gate.run(() => this.#workers.hash(password, this.#parameters));
   }
 
   /**
@@ -32,7 +34,7 @@ export class PasswordHasher {
    * @throws Error when `hash` is not a PHC string (a corrupt record: a fault, not a failed login)
    */
   verify(hash: string, password: string): Promise<boolean> {
-    return this.#gate.run(() => argon2.verify(hash, password));
+    return this.#gate.run(() => this.#workers.verify(hash, password));
   }
 
   /**
@@ -41,7 +43,7 @@ export class PasswordHasher {
    * @throws PortcullisError `api.process.too_many_logins_requests` when the gate's queue is full
    */
   async verifyDummy(password: string): Promise<false> {
-    await this.#gate.run(async () => argon2.verify(await this.dummyHash(), password));
+    await this.#gate.run(async () => this.#workers.verify(await this.dummyHash(), password));
     return false;
   }
 
@@ -49,7 +51,7 @@ export class PasswordHasher {
   dummyHash(): Promise<string> {
     if (!this.#dummyHash) {
       // Not through the gate: it runs once, and the caller may already hold a slot.
-      this.#dummyHash = argon2.hash(randomBytes(32), { ...this.#parameters, type: argon2.argon2id });
+      this.#dummyHash = this.#workers.hash(randomBytes(32).toString('base64'), this.#parameters);
       this.#dummyHash.catch(() => {
         this.#dummyHash = undefined;
       });
@@ -59,7 +61,11 @@ export class PasswordHasher {
 
   /** Whether `hash` was made with another algorithm, version or cost than the current ones. */
   needsRehash(hash: string): boolean {
-    if (!hash.startsWith('$argon2id$')) return true;
-    return argon2.needsRehash(hash, this.#parameters);
+    const [, algorithm, version, fields] = hash.split('$');
+    if (algorithm !== 'argon2id' || version !== 'v=19' || !fields) return true;
+    // Libraries write the parameters in different orders (m,t,p or m,p,t).
+    const values = new Map(fields.split(',').map((pair) => pair.split('=') as [string, string]));
+    const { memoryCost, timeCost, parallelism } = this.#parameters;
+    return Number(values.get('m')) !== memoryCost || Number(values.get('t')) !== timeCost || Number(values.get('p')) !== parallelism;
   }
 }

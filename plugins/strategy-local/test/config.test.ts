@@ -12,6 +12,7 @@ describe('strategy-local/config', () => {
         maxPasswordLength: 128,
         maxUsernameLength: 255,
         maxConcurrentHashes: 2,
+        hashPriority: 10,
         maxQueuedHashes: 100,
       });
     });

@@ -1,4 +1,12 @@
-import type { Argon2Parameters } from '../../src/index.js';
+import { HashWorkers, type Argon2Parameters } from '../../src/index.js';
+
+let workers: HashWorkers | undefined;
+
+/** One pool of hash workers for the tests that build a PasswordHasher by hand (unref'd threads). */
+export function testWorkers(): HashWorkers {
+  workers ??= new HashWorkers(2, 0);
+  return workers;
+}
 
 /** Cheap parameters for tests where speed matters; never a default. */
 export const FAST_ARGON2: Argon2Parameters = Object.freeze({ memoryCost: 1024, timeCost: 1, parallelism: 1 });

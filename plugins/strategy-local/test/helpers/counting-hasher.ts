@@ -1,11 +1,12 @@
 import { HashGate, PasswordHasher, type Argon2Parameters } from '../../src/index.js';
+import { testWorkers } from './argon2.js';
 
 /** A PasswordHasher that counts its argon2 calls: tests assert "without hashing" exactly, not by timing. */
 export class CountingHasher extends PasswordHasher {
   readonly calls = { hash: 0, verify: 0, verifyDummy: 0 };
 
   constructor(parameters: Argon2Parameters, gate = new HashGate({ maxConcurrent: 2, maxQueued: 100 })) {
-    super(parameters, gate);
+    super(parameters, gate, testWorkers());
   }
 
   override hash(password: string): Promise<string> {
