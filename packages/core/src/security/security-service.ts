@@ -35,6 +35,8 @@ export class SecurityService {
   private roles = new Map<string, Role>();
   private profiles = new Map<string, Profile>();
   private readonly cache: UserCache;
+  /** Rights decisions by set of profiles and action; roles and profiles change only in init(). */
+  private readonly decisions = new Map<string, boolean>();
 
   constructor(
     private readonly stores: SecurityStores,
@@ -49,6 +51,7 @@ export class SecurityService {
   async init(): Promise<void> {
     for (const role of DEFAULT_ROLES) if (!(await this.stores.roles.get(role._id))) await this.stores.roles.put(structuredClone(role));
     for (const profile of DEFAULT_PROFILES) if (!(await this.stores.profiles.get(profile._id))) await this.stores.profiles.put(structuredClone(profile));
+    this.decisions.clear();
     this.roles = new Map((await this.stores.roles.list()).map((role) => [role._id, role]));
     this.profiles = new Map((await this.stores.profiles.list()).map((profile) => [profile._id, profile]));
   }
@@ -90,8 +93,18 @@ export class SecurityService {
     return user;
   }
 
+  /** Whether the user may run the action; decisions without index or collection are memoized per set of profiles. */
   isAllowed(user: UserRecord, target: RightsTarget): boolean {
-    return isAllowed(this.profilesOf(user), this.roles, target);
+    if (target.index || target.collection) return isAllowed(this.profilesOf(user), this.roles, target);
+    const key = `${user.content.profileIds.join('\u0000')}\u0001${target.controller}\u0001${target.action}`;
+    let allowed = this.decisions.get(key);
+    if (allowed === undefined) {
+      allowed = isAllowed(this.profilesOf(user), this.roles, target);
+      // Few distinct sets of profiles exist; the bound only guards against abuse.
+      if (this.decisions.size >= 10_000) this.decisions.clear();
+      this.decisions.set(key, allowed);
+    }
+    return allowed;
   }
 
   rightsOf(user: UserRecord): RightEntry[] {

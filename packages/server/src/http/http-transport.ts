@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { randomUUID } from 'node:crypto';
 import { fail, type Config } from '@portcullis/core';
 import type { Funnel } from '../api/funnel.js';
 import type { Connection } from '../api/request.js';
@@ -18,6 +17,7 @@ const SERVED_VERBS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
 export class HttpTransport {
   readonly server: Server;
   private stopping = false;
+  private requests = 0;
 
   constructor(
     private readonly funnel: Funnel,
@@ -39,7 +39,7 @@ export class HttpTransport {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://portcullis');
+    const url = splitUrl(req.url ?? '/');
     const method = req.method ?? 'GET';
     if (this.stopping) return this.send(req, res, this.funnel.errorEnvelope(fail('api.process.shutting_down'), { requestId: requestIdHeader(req) }));
     if (!this.originAllowed(req)) {
@@ -67,7 +67,7 @@ export class HttpTransport {
     } catch (error) {
       return this.send(req, res, this.funnel.errorEnvelope(error, { requestId: requestIdHeader(req) }), true);
     }
-    const connection: Connection = { id: randomUUID(), protocol: 'http', ip: req.socket.remoteAddress, headers: req.headers };
+    const connection: Connection = { id: `http-${++this.requests}`, protocol: 'http', ip: req.socket.remoteAddress, headers: req.headers };
     const response = await this.funnel.execute(request, connection);
     // Tell HTTP clients they may authenticate with Basic credentials (ThingsDB, Neo4j).
     const challenge = response.error?.id === 'security.rights.unauthorized' || (request.basic !== undefined && response.status === 401);
@@ -128,4 +128,13 @@ export class HttpTransport {
         `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
     );
   }
+}
+
+const NO_QUERY = new URLSearchParams();
+
+/** The path and query of a request target, without building a whole URL (this runs for every request). */
+function splitUrl(target: string): { pathname: string; searchParams: URLSearchParams } {
+  const mark = target.indexOf('?');
+  if (mark === -1) return { pathname: target, searchParams: NO_QUERY };
+  return { pathname: target.slice(0, mark), searchParams: new URLSearchParams(target.slice(mark + 1)) };
 }
