@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PortcullisError } from '@portcullis/core';
+import { parsePluginConfig } from '@portcullis/core';
 import { isDistinguishedName, isFilterTemplate } from './filter.js';
 
 const dn = (what: string) => z.string().refine(isDistinguishedName, `${what} must be a distinguished name (RFC 4514)`);
@@ -80,24 +80,5 @@ export type LdapStrategyConfigInput = z.input<typeof ldapStrategyConfigSchema>;
  * @throws PortcullisError `plugin.strategy.invalid_description` naming each invalid key, e.g. `plugins.ldap.searchFilter`
  */
 export function parseLdapStrategyConfig(raw: unknown, strategyName: string): Readonly<LdapStrategyConfig> {
-  const parsed = ldapStrategyConfigSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => {
-      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [''];
-      return keys
-        .map((key) => [`plugins.${strategyName}`, ...issue.path.map(String), key].filter(Boolean).join('.'))
-        .map((path) => `${path}: ${issue.message}`)
-        .join('; ');
-    });
-    throw new PortcullisError('plugin.strategy.invalid_description', [strategyName, `invalid configuration: ${issues.join('; ')}`]);
-  }
-  return deepFreeze(parsed.data);
-}
-
-function deepFreeze<T>(value: T): Readonly<T> {
-  if (typeof value === 'object' && value !== null) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
+  return parsePluginConfig(ldapStrategyConfigSchema, raw, strategyName);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PortcullisError } from '@portcullis/core';
+import { parsePluginConfig } from '@portcullis/core';
 
 /**
  * OWASP's argon2id minimum (password storage cheat sheet): m = 19 MiB, t = 2, p = 1.
@@ -72,20 +72,7 @@ export type Argon2Parameters = LocalStrategyConfig['argon2'];
  * @throws PortcullisError `plugin.strategy.invalid_description` naming each invalid key, e.g. `plugins.local.argon2.timeCost`
  */
 export function parseLocalStrategyConfig(raw: unknown, strategyName: string): Readonly<LocalStrategyConfig> {
-  const parsed = localStrategyConfigSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => {
-      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [''];
-      return keys
-        .map((key) => [`plugins.${strategyName}`, ...issue.path.map(String), key].filter(Boolean).join('.'))
-        .map((path) => `${path}: ${issue.message}`)
-        .join('; ');
-    });
-    throw new PortcullisError('plugin.strategy.invalid_description', [strategyName, `invalid configuration: ${issues.join('; ')}`]);
-  }
-  const config = parsed.data;
-  Object.freeze(config.argon2);
-  return Object.freeze(config);
+  return parsePluginConfig(localStrategyConfigSchema, raw, strategyName);
 }
 
 /** Whether these parameters are weaker than OWASP's minimum (m·t below its cheapest listed pair, 7 MiB × 5). */

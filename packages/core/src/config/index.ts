@@ -1,2 +1,3 @@
 export { configSchema, ENVIRONMENT, type Config, type ConfigInput } from './schema.js';
+export { parsePluginConfig } from './plugin-config.js';
 export { loadConfig, validateConfig, describeIssues, ConfigError, isPlainObject, type LoadConfigOptions } from './load-config.js';

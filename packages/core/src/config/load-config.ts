@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { configSchema, ENVIRONMENT, type Config } from './schema.js';
+import { deepFreeze } from './deep-freeze.js';
 
 /** Thrown when the configuration is invalid; its message names every offending key. */
 export class ConfigError extends Error {
@@ -101,12 +102,4 @@ function deepMerge(target: Record<string, unknown>, source: Record<string, unkno
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Strategy } from 'passport-strategy';
 import {
-  createLogger, fail, openStorage, PortcullisError, SecurityService, StrategyRegistry, TokenManager, UserService, validateConfig,
+  createLogger, fail, openStorage, SecurityService, StrategyRegistry, TokenManager, UserService, validateConfig,
   type Storage, type StrategyContext, type StrategyPlugin,
 } from '../../src/index.js';
+import { refusal } from '../support.js';
 
 /** A strategy that keeps `{login}` credentials in the core's store; `failCreate` makes create throw. */
 function storedPlugin(context: StrategyContext, options: { failCreate?: boolean; failValidate?: boolean } = {}): StrategyPlugin {
@@ -33,15 +34,6 @@ function storedPlugin(context: StrategyContext, options: { failCreate?: boolean;
   };
 }
 
-async function refusal(promise: Promise<unknown>): Promise<PortcullisError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(PortcullisError);
-    return error as PortcullisError;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('core/credentials/user-service', () => {
   let dir: string;

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Strategy } from 'passport-strategy';
 import {
-  createLogger, openStorage, PortcullisError, StrategyRegistry, validateConfig,
+  createLogger, openStorage, StrategyRegistry, validateConfig,
   type PassportRequest, type PassportVerify, type Storage, type StrategyContext, type StrategyFactory, type StrategyPlugin, type VerifyResult,
 } from '../../src/index.js';
+import { refusal } from '../support.js';
 
 /** A Passport strategy whose outcome the request body chooses: the adapter must handle each one. */
 class ScriptedStrategy extends Strategy {
@@ -43,15 +44,6 @@ function scriptedPlugin(name: string, verifyImpl?: (kuid: unknown) => Promise<Ve
 
 const request = (body: Record<string, unknown>): PassportRequest => ({ method: 'POST', url: '/login', body, query: {}, headers: {}, ip: '127.0.0.1' });
 
-async function refusal(promise: Promise<unknown>): Promise<PortcullisError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(PortcullisError);
-    return error as PortcullisError;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('core/strategies/strategy-registry', () => {
   let dir: string;

@@ -4,20 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
-import { createLogger, openStorage, PortcullisError, TokenManager, validateConfig, type Storage } from '../../src/index.js';
+import { createLogger, openStorage, TokenManager, validateConfig, type Storage } from '../../src/index.js';
+import { refusal } from '../support.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
 const settings = { secret: SECRET, algorithm: 'HS256' as const, expiresIn: '1h', maxTTL: -1, gracePeriod: 200 };
 
-async function rejection(promise: Promise<unknown>): Promise<PortcullisError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(PortcullisError);
-    return error as PortcullisError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('core/tokens/token-manager', () => {
   let dir: string;
@@ -57,14 +49,14 @@ describe('core/tokens/token-manager', () => {
       const forever = await tokens.create('alice', -1);
       expect(forever).to.include({ ttl: -1, expiresAt: -1 });
       expect(jwt.decode(forever.jwt.slice(6))).to.not.have.property('exp');
-      for (const bad of ['soon', 0, -5, '', { h: 1 }, 1.5e300]) expect((await rejection(tokens.create('alice', bad))).id).to.equal('api.assert.invalid_argument');
+      for (const bad of ['soon', 0, -5, '', { h: 1 }, 1.5e300]) expect((await refusal(tokens.create('alice', bad))).id).to.equal('api.assert.invalid_argument');
     });
 
     it('enforces maxTTL', async () => {
       const capped = new TokenManager(storage.sessions, storage.settings, { ...settings, maxTTL: 60_000 });
       await capped.init();
-      expect((await rejection(capped.create('alice', '2m'))).id).to.equal('security.token.ttl_exceeded');
-      expect((await rejection(capped.create('alice', -1))).id).to.equal('security.token.ttl_exceeded');
+      expect((await refusal(capped.create('alice', '2m'))).id).to.equal('security.token.ttl_exceeded');
+      expect((await refusal(capped.create('alice', -1))).id).to.equal('security.token.ttl_exceeded');
       expect((await capped.create('alice', 30_000)).ttl).to.equal(30_000);
     });
   });
@@ -75,7 +67,7 @@ describe('core/tokens/token-manager', () => {
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, issued.expiresAt - Date.now() - 150)));
       expect((await tokens.verify(issued.jwt)).kuid).to.equal('bob');
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, issued.expiresAt - Date.now() + 20)));
-      expect((await rejection(tokens.verify(issued.jwt))).id).to.equal('security.token.expired');
+      expect((await refusal(tokens.verify(issued.jwt))).id).to.equal('security.token.expired');
     });
 
     it('accepts a token while its session exists, and not after revocation', async () => {
@@ -83,7 +75,7 @@ describe('core/tokens/token-manager', () => {
       const verified = await tokens.verify(issued.jwt);
       expect(verified.kuid).to.equal('bob');
       await tokens.revoke(verified.session.id);
-      expect((await rejection(tokens.verify(issued.jwt))).id).to.equal('security.token.invalid');
+      expect((await refusal(tokens.verify(issued.jwt))).id).to.equal('security.token.invalid');
     });
 
     it('refuses alg none, another algorithm, a wrong key, a bad signature and a future nbf as invalid', async () => {
@@ -96,9 +88,9 @@ describe('core/tokens/token-manager', () => {
         `${issued.jwt.slice(6, -4)}AAAA`,
         jwt.sign({ _id: 'bob', jti: payload.jti, nbf: Math.floor(Date.now() / 1000) + 3600 }, createSecretKey(Buffer.from(SECRET)), { algorithm: 'HS256' }),
       ];
-      for (const token of forged) expect((await rejection(tokens.verify(`kauth-${token}`))).id, token).to.equal('security.token.invalid');
+      for (const token of forged) expect((await refusal(tokens.verify(`kauth-${token}`))).id, token).to.equal('security.token.invalid');
       for (const junk of ['', 'kauth-', 'bearer', 'kapikey-abc', 42, null, `kauth-${'a'.repeat(10_000)}`]) {
-        expect((await rejection(tokens.verify(junk))).id).to.equal('security.token.invalid');
+        expect((await refusal(tokens.verify(junk))).id).to.equal('security.token.invalid');
       }
     });
 
@@ -106,13 +98,13 @@ describe('core/tokens/token-manager', () => {
       const issued = await tokens.create('bob', undefined);
       const { jti } = jwt.decode(issued.jwt.slice(6)) as jwt.JwtPayload;
       const swapped = jwt.sign({ _id: 'mallory' }, createSecretKey(Buffer.from(SECRET)), { algorithm: 'HS256', jwtid: jti!, expiresIn: 60 });
-      expect((await rejection(tokens.verify(`kauth-${swapped}`))).id).to.equal('security.token.invalid');
+      expect((await refusal(tokens.verify(`kauth-${swapped}`))).id).to.equal('security.token.invalid');
     });
 
     it('says expired once exp has passed', async () => {
       const { jti } = jwt.decode((await tokens.create('bob', undefined)).jwt.slice(6)) as jwt.JwtPayload;
       const old = jwt.sign({ _id: 'bob', exp: Math.floor(Date.now() / 1000) - 10 }, createSecretKey(Buffer.from(SECRET)), { algorithm: 'HS256', jwtid: jti! });
-      expect((await rejection(tokens.verify(`kauth-${old}`))).id).to.equal('security.token.expired');
+      expect((await refusal(tokens.verify(`kauth-${old}`))).id).to.equal('security.token.expired');
     });
   });
 
@@ -122,9 +114,9 @@ describe('core/tokens/token-manager', () => {
       const fresh = await tokens.refresh(old, undefined);
       expect(fresh._id).to.equal('carol');
       expect((await tokens.verify(old.token)).session.refreshed).to.equal(true);
-      expect((await rejection(tokens.refresh(await tokens.verify(old.token), undefined))).id).to.equal('security.token.invalid');
+      expect((await refusal(tokens.refresh(await tokens.verify(old.token), undefined))).id).to.equal('security.token.invalid');
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect((await rejection(tokens.verify(old.token))).id).to.equal('security.token.invalid');
+      expect((await refusal(tokens.verify(old.token))).id).to.equal('security.token.invalid');
       expect((await tokens.verify(fresh.jwt)).kuid).to.equal('carol');
     });
 
@@ -136,7 +128,7 @@ describe('core/tokens/token-manager', () => {
 
     it('refuses to refresh a token that never expires', async () => {
       const forever = await tokens.verify((await tokens.create('carol', -1)).jwt);
-      expect((await rejection(tokens.refresh(forever, undefined))).id).to.equal('security.token.refresh_forbidden');
+      expect((await refusal(tokens.refresh(forever, undefined))).id).to.equal('security.token.refresh_forbidden');
     });
   });
 
@@ -148,7 +140,7 @@ describe('core/tokens/token-manager', () => {
       expect([a.generated, b.generated]).to.include(true);
       const issued = await first.create('dave', undefined);
       expect((await second.verify(issued.jwt)).kuid).to.equal('dave');
-      expect((await rejection(tokens.verify(issued.jwt))).id).to.equal('security.token.invalid');
+      expect((await refusal(tokens.verify(issued.jwt))).id).to.equal('security.token.invalid');
     });
   });
 });
