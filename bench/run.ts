@@ -194,14 +194,16 @@ function renderDoc(results: Results, table: string): string {
 <!-- Written by \`npm run bench\` (bench/run.ts); the raw figures are in bench/results/latest.json. -->
 
 Latest run: ${results.date}, on ${m['cpus']} × ${m['cpu']}, ${m['memory']}, Node ${m['node']}.
-Each phase: ${results.warmup} s of warm-up, then ${results.seconds} s measured.
+Each load: ${results.warmup} s of warm-up, then ${results.rounds} rounds of ${results.seconds} s measured.
 
 Portcullis runs in its production configuration (PostgreSQL + Redis, on this same machine),
 pinned to core 0 with \`taskset -c 0\`; the load generator (autocannon for HTTP, \`ws\` clients
 for WebSocket) runs pinned to core 1. The ceiling is a bare \`node:http\` server and a bare \`ws\`
 server answering a fixed small JSON (bench/ceiling.mjs), pinned the same way: the most this
-machine's Node can do. Absolute numbers drift on a shared 2-core machine; the ratios of one run
-are what the targets are about.
+machine's Node can do. Absolute numbers drift on a shared 2-core machine, so the servers run side
+by side (the idle ones cost nothing) and every comparison alternates its loads round after round
+(\`BENCH_ROUNDS\`, default 3), keeping each load's median: the ratios are what the targets are about.
+Two Portcullis nodes take part: one with 100 users, one with 100,000 in its database.
 
 ${table}
 
@@ -210,10 +212,10 @@ ${table}
 \`\`\`sh
 npm install
 npm run bench            # needs PostgreSQL on 127.0.0.1:5432 (user postgres, db test) and Redis on 127.0.0.1:6379
-BENCH_SECONDS=5 BENCH_IDLE_SOCKETS=2000 BENCH_USERS=10000 npm run bench   # a quicker, rougher run
+BENCH_SECONDS=2 BENCH_ROUNDS=1 BENCH_IDLE_SOCKETS=2000 BENCH_USERS=10000 npm run bench   # a quicker, rougher run
 \`\`\`
 
-Variables: \`BENCH_SECONDS\` (measured seconds per phase, default 10), \`BENCH_WARMUP\` (default 3),
+Variables: \`BENCH_SECONDS\` (measured seconds per round, default 5), \`BENCH_ROUNDS\` (default 3), \`BENCH_WARMUP\` (default 3),
 \`BENCH_IDLE_SOCKETS\` (default 10000), \`BENCH_USERS\` (default 100000),
 \`BENCH_POSTGRES_URL\`, \`BENCH_REDIS_URL\`, \`BENCH_WRITE_DOCS=0\` (leave this page alone).
 The run uses its own PostgreSQL schema and Redis key prefix and drops them at the end.
