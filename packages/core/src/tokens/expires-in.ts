@@ -1,4 +1,4 @@
-import ms from 'ms';
+import { durationMs } from '../config/schema.js';
 import { fail } from '../errors/index.js';
 
 /**
@@ -19,7 +19,7 @@ export function parseExpiresIn(value: unknown, maxTTL: number): number {
 function toMilliseconds(value: unknown): number | undefined {
   if (typeof value === 'number') return value === -1 ? -1 : Math.floor(value);
   if (typeof value !== 'string' || value.length === 0 || value.length > 100) return undefined;
-  if (/^-?\d+$/.test(value.trim())) return Number(value.trim());
-  const parsed = ms(value as ms.StringValue) as number | undefined;
-  return typeof parsed === 'number' && Number.isFinite(parsed) ? Math.floor(parsed) : undefined;
+  if (value.trim() === '-1') return -1;
+  const parsed = durationMs(value.trim());
+  return Number.isFinite(parsed) ? Math.floor(parsed) : undefined;
 }
