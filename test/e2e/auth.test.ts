@@ -163,6 +163,19 @@ for (const mode of MODES) {
           expect(await login(client, 'dave', 'dave-password-1')).to.be.a('string');
         });
 
+        it('creates restricted users with the configured profiles only', async () => {
+          failed(
+            await client.call({ controller: 'security', action: 'createRestrictedUser', jwt: admin, _id: 'rita', body: { content: { profileIds: ['admin'] }, credentials: { local: { username: 'rita', password: 'rita-password-1' } } } }),
+            'api.assert.forbidden_argument',
+            400,
+          );
+          const created = ok<{ _source: { profileIds: string[] } }>(
+            await client.call({ controller: 'security', action: 'createRestrictedUser', jwt: admin, _id: 'rita', body: { content: { name: 'Rita' }, credentials: { local: { username: 'rita', password: 'rita-password-1' } } } }),
+          );
+          expect(created._source.profileIds).to.deep.equal(['default']);
+          failed(await client.call({ controller: 'security', action: 'createFirstAdmin', jwt: admin, body: { content: { profileIds: ['default'] } } }), 'api.assert.forbidden_argument', 400);
+        });
+
         it('rolls the user back when its credentials are refused', async () => {
           failed(
             await client.call({ controller: 'security', action: 'createUser', jwt: admin, _id: 'erin', body: { content: { profileIds: ['default'] }, credentials: { local: { username: 'erin', password: 'short' } } } }),

@@ -1,4 +1,4 @@
-import { fail, type UserRecord } from '@portcullis/core';
+import { fail, type UserContent, type UserRecord } from '@portcullis/core';
 import { z } from 'zod';
 import { defineAction } from '../api/action.js';
 import { flag, id, idArgs, kuidMode, noBody, plainObject } from '../api/schemas.js';
@@ -6,6 +6,15 @@ import { flag, id, idArgs, kuidMode, noBody, plainObject } from '../api/schemas.
 const createArgs = z.object({ _id: id.optional(), kuid: kuidMode, refresh: z.string().optional() }).loose();
 const credentials = z.record(z.string(), plainObject).optional();
 const serialize = (user: UserRecord) => ({ _id: user._id, _source: user.content });
+
+/**
+ * The content of a user whose profiles the server chooses (first admin, self sign-up).
+ * @throws api.assert.forbidden_argument when the caller names profiles itself
+ */
+function withProfiles(content: Record<string, unknown> | undefined, profileIds: string[]): UserContent {
+  if (content && Object.hasOwn(content, 'profileIds')) throw fail('api.assert.forbidden_argument', 'body.content.profileIds');
+  return { ...content, profileIds };
+}
 
 /** Only one first administrator, even when two requests race on this node. */
 let firstAdminLock: Promise<unknown> = Promise.resolve();
@@ -23,10 +32,10 @@ export const userActions = [
     args: createArgs.extend({ reset: flag }),
     body: z.object({ content: plainObject.optional(), credentials }).strict(),
     async handler({ args, body, ctx }) {
-      if (body.content && Object.hasOwn(body.content, 'profileIds')) throw fail('api.assert.forbidden_argument', 'body.content.profileIds');
+      const content = withProfiles(body.content, ['admin']);
       const run = firstAdminLock.then(async () => {
         if (await ctx.security.adminExists()) throw fail('api.process.admin_exists');
-        return ctx.users.create({ kuid: args._id, content: { ...body.content, profileIds: ['admin'] }, credentials: body.credentials ?? {} });
+        return ctx.users.create({ kuid: args._id, content, credentials: body.credentials ?? {} });
       });
       firstAdminLock = run.catch(() => undefined);
       return serialize(await run);
@@ -57,9 +66,8 @@ export const userActions = [
     args: createArgs,
     body: z.object({ content: plainObject.optional(), credentials }).strict(),
     async handler({ args, body, ctx }) {
-      if (body.content && Object.hasOwn(body.content, 'profileIds')) throw fail('api.assert.forbidden_argument', 'body.content.profileIds');
-      const profileIds = [...ctx.config.security.restrictedProfileIds];
-      return serialize(await ctx.users.create({ kuid: args._id, content: { ...body.content, profileIds }, credentials: body.credentials ?? {} }));
+      const content = withProfiles(body.content, [...ctx.config.security.restrictedProfileIds]);
+      return serialize(await ctx.users.create({ kuid: args._id, content, credentials: body.credentials ?? {} }));
     },
   }),
   defineAction({
