@@ -48,7 +48,12 @@ export class TokenManager {
     private readonly sessions: SessionStore,
     private readonly settings: SettingsStore,
     private readonly options: TokenSettings,
-  ) {}
+  ) {
+    this.defaultTtl = parseExpiresIn(options.expiresIn, -1);
+  }
+
+  /** The configured default lifetime, in ms (parsed once: the config is validated and frozen). */
+  private readonly defaultTtl: number;
 
   /** Loads the signing key: the configured secret, or one generated once and shared through the settings store. */
   async init(): Promise<{ generated: boolean }> {
@@ -62,10 +67,6 @@ export class TokenManager {
     return { generated: existing === null };
   }
 
-  /** The default lifetime from config, in ms. */
-  get defaultExpiresIn(): number {
-    return parseExpiresIn(this.options.expiresIn, -1);
-  }
 
   /**
    * @param expiresIn the client's `expiresIn` argument (undefined: the configured default)
@@ -144,7 +145,7 @@ export class TokenManager {
 
   /** The lifetime asked for, in ms; the configured default when absent. */
   ttlOf(expiresIn: unknown): number {
-    return expiresIn === undefined || expiresIn === null ? this.defaultExpiresIn : parseExpiresIn(expiresIn, this.options.maxTTL);
+    return expiresIn === undefined || expiresIn === null ? this.defaultTtl : parseExpiresIn(expiresIn, this.options.maxTTL);
   }
 
   private decode(raw: string): { _id: string; jti: string; exp: number | undefined } {

@@ -1,5 +1,6 @@
 import { ANONYMOUS_USER, fail, isPortcullisError, PortcullisError, type Session, type UserRecord, type VerifiedToken } from '@portcullis/core';
 import { isOutcome, type ActionDefinition, type ServerContext } from './action.js';
+import { passportRequest, userOfToken } from './caller.js';
 import type { ApiRequest, Connection } from './request.js';
 import { envelope, type ResponseEnvelope } from './response.js';
 import { validatePart } from './validate.js';
@@ -76,17 +77,12 @@ export class Funnel {
   /** The caller: the user of a verified token, of HTTP Basic credentials, or anonymous. */
   private async authenticate(request: ApiRequest, connection: Connection): Promise<{ user: UserRecord; token: VerifiedToken | null }> {
     if (request.jwt !== null) {
-      const token = await this.ctx.tokens.verify(request.jwt);
-      const user = await this.ctx.security.getUser(token.kuid);
-      // A session that outlived its user (deleted on another node mid-flight) is no longer valid.
-      if (!user) throw fail('security.token.invalid');
-      this.binder?.bind(connection, token.session);
-      return { user, token };
+      const caller = await userOfToken(this.ctx, request.jwt);
+      this.binder?.bind(connection, caller.token.session);
+      return caller;
     }
     if (request.basic) {
-      const outcome = await this.ctx.strategies.login(BASIC_STRATEGY, {
-        method: 'POST', url: `/login?strategy=${BASIC_STRATEGY}`, body: { ...request.basic }, query: {}, headers: connection.headers, ip: connection.ip,
-      });
+      const outcome = await this.ctx.strategies.login(BASIC_STRATEGY, passportRequest(BASIC_STRATEGY, { ...request.basic }, {}, connection));
       if (outcome.type === 'user') return { user: outcome.user, token: null };
       throw fail('plugin.strategy.missing_user', 'wrong username or password');
     }

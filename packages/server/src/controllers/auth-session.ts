@@ -1,4 +1,5 @@
-import { fail, isPortcullisError, type PassportRequest } from '@portcullis/core';
+import { fail, isPortcullisError } from '@portcullis/core';
+import { passportRequest, userOfToken } from '../api/caller.js';
 import { z } from 'zod';
 import { defineAction, outcome } from '../api/action.js';
 import { expiresIn, flag, noArgs, noBody, plainObject, strategyName } from '../api/schemas.js';
@@ -16,14 +17,7 @@ export const sessionActions = [
     args: z.object({ strategy: strategyName, expiresIn, cookieAuth: flag }).loose(),
     body: plainObject.nullable(),
     async handler({ args, body, connection, ctx, bindToken }) {
-      const request: PassportRequest = {
-        method: 'POST',
-        url: `/login?strategy=${encodeURIComponent(args.strategy)}`,
-        body: body ?? {},
-        query: args,
-        headers: connection.headers,
-        ip: connection.ip,
-      };
+      const request = passportRequest(args.strategy, body ?? {}, args, connection);
       ctx.strategies.require(args.strategy);
       // Parse expiresIn before the (expensive) credential check, so a bad value costs nothing.
       ctx.tokens.ttlOf(args.expiresIn);
@@ -61,9 +55,8 @@ export const sessionActions = [
       const candidate = body?.token;
       if (candidate === undefined || candidate === null) return { valid: true, kuid: '-1', expiresAt: null };
       try {
-        const verified = await ctx.tokens.verify(candidate);
-        if (!(await ctx.security.getUser(verified.kuid))) throw fail('security.token.invalid');
-        return { valid: true, kuid: verified.kuid, expiresAt: verified.session.expiresAt };
+        const { token } = await userOfToken(ctx, candidate);
+        return { valid: true, kuid: token.kuid, expiresAt: token.session.expiresAt };
       } catch (error) {
         // Only authentication failures mean "not valid"; a store that is down is an error.
         if (isPortcullisError(error) && error.status === 401) return { valid: false, state: error.message };

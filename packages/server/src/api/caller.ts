@@ -1,0 +1,20 @@
+import { fail, type PassportRequest, type UserRecord, type VerifiedToken } from '@portcullis/core';
+import type { ServerContext } from './action.js';
+import type { Connection } from './request.js';
+
+/**
+ * Verifies a token and loads its user.
+ * @throws security.token.invalid also when the session outlived its user (deleted on another node mid-flight)
+ * @throws security.token.expired
+ */
+export async function userOfToken(ctx: ServerContext, jwt: unknown): Promise<{ user: UserRecord; token: VerifiedToken }> {
+  const token = await ctx.tokens.verify(jwt);
+  const user = await ctx.security.getUser(token.kuid);
+  if (!user) throw fail('security.token.invalid');
+  return { user, token };
+}
+
+/** The request a strategy's Passport flow sees for a login, whatever the protocol. */
+export function passportRequest(strategy: string, body: Record<string, unknown>, query: Record<string, unknown>, connection: Connection): PassportRequest {
+  return { method: 'POST', url: `/login?strategy=${encodeURIComponent(strategy)}`, body, query, headers: connection.headers, ip: connection.ip };
+}
