@@ -101,12 +101,17 @@ export class UserService implements StrategyUsers {
 
   /** Names of the strategies in which the user holds credentials. */
   async strategiesOf(kuid: string): Promise<string[]> {
-    const cached = this.security.cachedStrategies(kuid);
+    const cached = this.cachedStrategiesOf(kuid);
     if (cached) return [...cached];
     const names: string[] = [];
     for (const name of this.strategies.names()) if (await this.strategies.call(name, (plugin) => plugin.exists(kuid))) names.push(name);
     this.security.rememberStrategies(kuid, names);
     return [...names];
+  }
+
+  /** Like {@link strategiesOf}, without I/O: `undefined` unless this node holds the answer in memory. */
+  cachedStrategiesOf(kuid: string): readonly string[] | undefined {
+    return this.security.cachedStrategies(kuid);
   }
 
   /**

@@ -35,8 +35,10 @@ export class SecurityService {
   private roles = new Map<string, Role>();
   private profiles = new Map<string, Profile>();
   private readonly cache: UserCache;
-  /** Rights decisions by set of profiles and action; roles and profiles change only in init(). */
-  private readonly decisions = new Map<string, boolean>();
+  /** Rights decisions by set of profiles, controller and action; roles and profiles change only in init(). */
+  private readonly decisions = new Map<string, Map<string, Map<string, boolean>>>();
+  /** The key of a user's set of profiles, per profileIds array: cached users keep theirs, so most checks build no string. */
+  private readonly profileKeys = new WeakMap<readonly string[], string>();
 
   constructor(
     private readonly stores: SecurityStores,
@@ -58,21 +60,26 @@ export class SecurityService {
 
   /** The user, the anonymous user for "-1" / "anonymous", or null. Served from the cache when it can. */
   async getUser(kuid: string): Promise<UserRecord | null> {
-    if (kuid === ANONYMOUS_KUID || kuid === 'anonymous') return ANONYMOUS_USER;
-    const cached = this.cache.get(kuid);
-    if (cached) return cached.user;
+    const cached = this.cachedUser(kuid);
+    if (cached) return cached;
     const user = await this.stores.users.get(kuid);
     if (user) this.cache.set(user);
     return user;
   }
 
+  /** The user when this node holds it in memory (no I/O); `undefined` when only {@link getUser} can tell. */
+  cachedUser(kuid: string): UserRecord | undefined {
+    if (kuid === ANONYMOUS_KUID || kuid === 'anonymous') return ANONYMOUS_USER;
+    return this.cache.get(kuid)?.user;
+  }
+
   /** The strategies of a cached user, when known. */
-  cachedStrategies(kuid: string): string[] | undefined {
+  cachedStrategies(kuid: string): readonly string[] | undefined {
     return this.cache.get(kuid)?.strategies;
   }
 
   rememberStrategies(kuid: string, strategies: string[]): void {
-    this.cache.setStrategies(kuid, strategies);
+    this.cache.setStrategies(kuid, Object.freeze([...strategies]));
   }
 
   /**
@@ -96,13 +103,28 @@ export class SecurityService {
   /** Whether the user may run the action; decisions without index or collection are memoized per set of profiles. */
   isAllowed(user: UserRecord, target: RightsTarget): boolean {
     if (target.index || target.collection) return isAllowed(this.profilesOf(user), this.roles, target);
-    const key = `${user.content.profileIds.join('\u0000')}\u0001${target.controller}\u0001${target.action}`;
-    let allowed = this.decisions.get(key);
-    if (allowed === undefined) {
-      allowed = isAllowed(this.profilesOf(user), this.roles, target);
+    const profileIds = user.content.profileIds;
+    let key = this.profileKeys.get(profileIds);
+    if (key === undefined) {
+      key = profileIds.join('\u0000');
+      this.profileKeys.set(profileIds, key);
+    }
+    let byController = this.decisions.get(key);
+    if (!byController) {
       // Few distinct sets of profiles exist; the bound only guards against abuse.
       if (this.decisions.size >= 10_000) this.decisions.clear();
-      this.decisions.set(key, allowed);
+      byController = new Map();
+      this.decisions.set(key, byController);
+    }
+    let byAction = byController.get(target.controller);
+    if (!byAction) {
+      byAction = new Map();
+      byController.set(target.controller, byAction);
+    }
+    let allowed = byAction.get(target.action);
+    if (allowed === undefined) {
+      allowed = isAllowed(this.profilesOf(user), this.roles, target);
+      byAction.set(target.action, allowed);
     }
     return allowed;
   }

@@ -2,7 +2,7 @@ import type { UserRecord } from '../storage/ports.js';
 
 interface Entry {
   user: UserRecord;
-  strategies: string[] | undefined;
+  strategies: readonly string[] | undefined;
   expiresAt: number;
 }
 
@@ -36,7 +36,7 @@ export class UserCache {
   }
 
   /** Remembers the strategies of a cached user (auth:getCurrentUser asks for them on every call). */
-  setStrategies(kuid: string, strategies: string[]): void {
+  setStrategies(kuid: string, strategies: readonly string[]): void {
     const entry = this.get(kuid);
     if (entry) entry.strategies = strategies;
   }

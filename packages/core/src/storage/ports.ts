@@ -104,6 +104,12 @@ export interface SessionStore {
   create(session: Session): Promise<void>;
   get(id: string): Promise<Session | null>;
   /**
+   * The session as this node holds it in memory, without any I/O: `null` when it is known to
+   * have ended, `undefined` when only `get` can tell. Lets a token check that hits the cache stay
+   * synchronous. A store without a cache leaves it out.
+   */
+  peek?(id: string): Session | null | undefined;
+  /**
    * Marks the session refreshed and shortens its life to `graceMs` (0 deletes it), atomically.
    * @returns false when the session is missing or was refreshed already
    */

@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
-import { createLogger, openStorage, TokenManager, validateConfig, type Storage } from '../../src/index.js';
+import { createLogger, openStorage, PortcullisError, TokenManager, validateConfig, type Storage } from '../../src/index.js';
+import { RedisSessionStore } from '../../src/storage/redis/redis-session-store.js';
+import { deleteKeys, REDIS_URL, silentLogger, sleep, uniqueName, waitFor } from '../storage/fixtures.js';
 import { refusal } from '../support.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
@@ -142,5 +144,85 @@ describe('core/tokens/token-manager', () => {
       expect((await second.verify(issued.jwt)).kuid).to.equal('dave');
       expect((await refusal(tokens.verify(issued.jwt))).id).to.equal('security.token.invalid');
     });
+  });
+});
+
+/** The synchronous check the request path tries first: it must never accept what `verify` refuses. */
+describe('core/tokens/token-manager #verifyCached (Redis sessions with the node cache)', () => {
+  let prefix: string;
+  let node: RedisSessionStore;
+  let other: RedisSessionStore;
+  let tokens: TokenManager;
+  const refusedNow = (call: () => unknown): PortcullisError => {
+    try {
+      call();
+    } catch (error) {
+      expect(error).to.be.instanceOf(PortcullisError);
+      return error as PortcullisError;
+    }
+    throw new Error('expected a synchronous refusal');
+  };
+
+  beforeEach(async () => {
+    prefix = `${uniqueName()}:`;
+    const open = () => RedisSessionStore.open({ url: REDIS_URL, keyPrefix: prefix, timeout: 500, cacheEntries: 100, cacheTtl: 60_000 }, silentLogger);
+    [node, other] = [await open(), await open()];
+    tokens = new TokenManager(node, { get: async () => null, setIfAbsent: async (_key, value) => value }, settings);
+    await tokens.init();
+  });
+
+  afterEach(async () => {
+    await node.close();
+    await other.close();
+    await deleteKeys(prefix);
+  });
+
+  it('answers undefined until the session was read, then what verify answered', async () => {
+    const issued = await tokens.create('bob', undefined);
+    expect(tokens.verifyCached(issued.jwt)).to.equal(undefined);
+    const verified = await tokens.verify(issued.jwt);
+    expect(tokens.verifyCached(issued.jwt)).to.deep.equal(verified);
+  });
+
+  it('refuses malformed and forged tokens at once, as verify does', async () => {
+    const issued = await tokens.create('bob', undefined);
+    const { jti } = jwt.decode(issued.jwt.slice(6)) as jwt.JwtPayload;
+    await tokens.verify(issued.jwt);
+    const forged = jwt.sign({ _id: 'bob', jti }, 'another-secret-of-sufficient-length-000', { algorithm: 'HS256' });
+    const swapped = jwt.sign({ _id: 'mallory' }, createSecretKey(Buffer.from(SECRET)), { algorithm: 'HS256', jwtid: jti!, expiresIn: 60 });
+    for (const token of ['', 'kauth-', 42, null, `kauth-${forged}`, `kauth-${swapped}`]) {
+      expect(refusedNow(() => tokens.verifyCached(token)).id, String(token)).to.equal('security.token.invalid');
+    }
+  });
+
+  it('stops answering for a session revoked on this node or on another', async () => {
+    const [mine, theirs] = [await tokens.create('bob', undefined), await tokens.create('carol', undefined)];
+    const [verifiedMine, verifiedTheirs] = [await tokens.verify(mine.jwt), await tokens.verify(theirs.jwt)];
+    await tokens.revoke(verifiedMine.session.id);
+    expect(tokens.verifyCached(mine.jwt)).to.equal(undefined);
+    expect((await refusal(tokens.verify(mine.jwt))).id).to.equal('security.token.invalid');
+    await other.delete(verifiedTheirs.session.id);
+    await waitFor(() => tokens.verifyCached(theirs.jwt) === undefined, 1000, 'the other node\'s revocation');
+    expect((await refusal(tokens.verify(theirs.jwt))).id).to.equal('security.token.invalid');
+  });
+
+  it('says expired once the cached session has expired', async () => {
+    const issued = await tokens.create('bob', 300);
+    await tokens.verify(issued.jwt);
+    await sleep(Math.max(0, issued.expiresAt - Date.now() + 20));
+    expect(refusedNow(() => tokens.verifyCached(issued.jwt)).id).to.equal('security.token.expired');
+  });
+
+  it('hands out sessions nobody can change behind the cache\'s back', async () => {
+    const issued = await tokens.create('bob', undefined);
+    await tokens.verify(issued.jwt);
+    const { session } = tokens.verifyCached(issued.jwt)!;
+    expect(Object.isFrozen(session)).to.equal(true);
+    try {
+      (session as { kuid: string }).kuid = 'mallory';
+    } catch {
+      // strict mode throws; sloppy mode ignores the write: either way nothing changes
+    }
+    expect(tokens.verifyCached(issued.jwt)!.kuid).to.equal('bob');
   });
 });

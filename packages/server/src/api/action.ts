@@ -1,5 +1,6 @@
 import type { Logger, SecurityService, Session, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
 import type { z } from 'zod';
+import type { MaybeAsync } from './maybe-async.js';
 import type { Connection } from './request.js';
 
 export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -62,7 +63,8 @@ export interface ActionDefinition<ArgsSchema extends z.ZodType = z.ZodType, Body
   body: BodySchema;
   /** Refuse anonymous callers with 401 even when their role allows the action (Kuzzle's assertIsAuthenticated). */
   authenticated?: boolean;
-  handler(call: ActionCall<z.output<ArgsSchema>, z.output<BodySchema>>): Promise<unknown | ActionOutcome>;
+  /** Returns the result, or a promise of it: an action that can answer from memory answers at once. */
+  handler(call: ActionCall<z.output<ArgsSchema>, z.output<BodySchema>>): MaybeAsync<unknown | ActionOutcome>;
 }
 
 /** Typed helper: infers the handler's argument and body types from the schemas. */

@@ -1,14 +1,22 @@
 import { fail, type PassportRequest, type UserRecord, type VerifiedToken } from '@portcullis/core';
 import type { ServerContext } from './action.js';
+import type { MaybeAsync } from './maybe-async.js';
 import type { Connection } from './request.js';
 
 /**
- * Verifies a token and loads its user.
+ * Verifies a token and loads its user: synchronously when this node holds both the session and
+ * the user in memory (the common case), else from the stores.
  * @throws security.token.invalid also when the session outlived its user (deleted on another node mid-flight)
  * @throws security.token.expired
  */
-export async function userOfToken(ctx: ServerContext, jwt: unknown): Promise<{ user: UserRecord; token: VerifiedToken }> {
-  const token = await ctx.tokens.verify(jwt);
+export function userOfToken(ctx: ServerContext, jwt: unknown): MaybeAsync<{ user: UserRecord; token: VerifiedToken }> {
+  const token = ctx.tokens.verifyCached(jwt);
+  const user = token && ctx.security.cachedUser(token.kuid);
+  return user ? { user, token: token! } : loadUserOfToken(ctx, jwt, token);
+}
+
+async function loadUserOfToken(ctx: ServerContext, jwt: unknown, verified: VerifiedToken | undefined): Promise<{ user: UserRecord; token: VerifiedToken }> {
+  const token = verified ?? (await ctx.tokens.verify(jwt));
   const user = await ctx.security.getUser(token.kuid);
   if (!user) throw fail('security.token.invalid');
   return { user, token };

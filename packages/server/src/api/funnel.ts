@@ -1,12 +1,21 @@
 import { ANONYMOUS_USER, fail, isPortcullisError, PortcullisError, type Session, type UserRecord, type VerifiedToken } from '@portcullis/core';
 import { isOutcome, type ActionDefinition, type ServerContext } from './action.js';
 import { passportRequest, userOfToken } from './caller.js';
+import { andThen, isPromise, type MaybeAsync } from './maybe-async.js';
 import type { ApiRequest, Connection } from './request.js';
-import { envelope, type ResponseEnvelope } from './response.js';
+import { envelope, fieldsOf, resultEnvelope, type ResponseEnvelope } from './response.js';
 import { validatePart } from './validate.js';
 
 /** HTTP Basic credentials are checked by this strategy. */
 const BASIC_STRATEGY = 'local';
+
+/** Who a request runs as. */
+interface Caller {
+  user: UserRecord;
+  token: VerifiedToken | null;
+}
+
+const ANONYMOUS_CALLER: Caller = Object.freeze({ user: ANONYMOUS_USER, token: null });
 
 /** Binds tokens to persistent connections, so they hear of their token's expiry or revocation. */
 export interface TokenBinder {
@@ -39,31 +48,38 @@ export class Funnel {
     return [...this.actions.values()].flatMap((controller) => [...controller.values()]);
   }
 
-  async execute(request: ApiRequest, connection: Connection): Promise<ResponseEnvelope> {
-    const base = { requestId: request.requestId, controller: request.controller, action: request.action, volatile: request.volatile };
+  /**
+   * Serves one request. Synchronous when every piece it needs is in memory (a cached session,
+   * user and rights decision, and an action that answers at once); a promise otherwise.
+   */
+  execute(request: ApiRequest, connection: Connection): MaybeAsync<ResponseEnvelope> {
     try {
       const definition = this.find(request.controller, request.action);
-      const { user, token } = await this.authenticate(request, connection);
-      await this.checkRights(definition, user);
-      const args = validatePart(definition.args, request.args, 'args');
-      const body = validatePart(definition.body, request.body, 'body');
-      const value = await definition.handler({
-        args, body, user, token, connection, requestId: request.requestId, ctx: this.ctx,
-        bindToken: (session) => this.binder?.bind(connection, session),
-        unbindToken: () => this.binder?.unbind(connection),
-      });
-      return isOutcome(value)
-        ? envelope(this.ctx.nodeId, { ...base, result: value.result, status: value.status ?? 200, headers: value.headers ?? {} })
-        : envelope(this.ctx.nodeId, { ...base, result: value });
+      const response = andThen(this.authenticate(request, connection), (caller) =>
+        andThen(this.checkRights(definition, caller.user), () => this.run(definition, request, caller, connection)));
+      return isPromise(response) ? response.catch((error: unknown) => this.errorEnvelope(error, request)) : response;
     } catch (error) {
-      return this.errorEnvelope(error, base);
+      return this.errorEnvelope(error, request);
     }
   }
 
-  /** An envelope for an error raised before or outside an action (a transport's parse error, say). */
+  private run(definition: ActionDefinition, request: ApiRequest, caller: Caller, connection: Connection): MaybeAsync<ResponseEnvelope> {
+    const args = validatePart(definition.args, request.args, 'args');
+    const body = validatePart(definition.body, request.body, 'body');
+    const value = definition.handler({
+      args, body, user: caller.user, token: caller.token, connection, requestId: request.requestId, ctx: this.ctx,
+      bindToken: (session) => this.binder?.bind(connection, session),
+      unbindToken: () => this.binder?.unbind(connection),
+    });
+    return andThen(value, (result) => isOutcome(result)
+      ? envelope(this.ctx.nodeId, { ...fieldsOf(request), result: result.result, status: result.status ?? 200, headers: result.headers ?? {} })
+      : resultEnvelope(this.ctx.nodeId, request, result));
+  }
+
+  /** An envelope for an error: an action's, or one raised before or outside an action (a transport's parse error, say). */
   errorEnvelope(error: unknown, base: { requestId: string | null; controller?: string | null; action?: string | null; volatile?: Record<string, unknown> | null }): ResponseEnvelope {
     const caught = this.toCatalogued(error, base.requestId);
-    return envelope(this.ctx.nodeId, { ...base, error: caught.toJSON(this.ctx.config.server.development) });
+    return envelope(this.ctx.nodeId, { ...fieldsOf(base), error: caught.toJSON(this.ctx.config.server.development) });
   }
 
   private find(controller: string, action: string): ActionDefinition {
@@ -75,28 +91,38 @@ export class Funnel {
   }
 
   /** The caller: the user of a verified token, of HTTP Basic credentials, or anonymous. */
-  private async authenticate(request: ApiRequest, connection: Connection): Promise<{ user: UserRecord; token: VerifiedToken | null }> {
+  private authenticate(request: ApiRequest, connection: Connection): MaybeAsync<Caller> {
     if (request.jwt !== null) {
-      const caller = await userOfToken(this.ctx, request.jwt);
-      this.binder?.bind(connection, caller.token.session);
-      return caller;
+      return andThen(userOfToken(this.ctx, request.jwt), (caller) => {
+        this.binder?.bind(connection, caller.token.session);
+        return caller;
+      });
     }
-    if (request.basic) {
-      const outcome = await this.ctx.strategies.login(BASIC_STRATEGY, passportRequest(BASIC_STRATEGY, { ...request.basic }, {}, connection));
-      if (outcome.type === 'user') return { user: outcome.user, token: null };
-      throw fail('plugin.strategy.missing_user', 'wrong username or password');
-    }
-    return { user: ANONYMOUS_USER, token: null };
+    if (request.basic) return this.basicLogin(request.basic, connection);
+    return ANONYMOUS_CALLER;
   }
 
-  private async checkRights(definition: ActionDefinition, user: UserRecord): Promise<void> {
-    const { controller, action } = definition;
+  private async basicLogin(credentials: { username: string; password: string }, connection: Connection): Promise<Caller> {
+    const outcome = await this.ctx.strategies.login(BASIC_STRATEGY, passportRequest(BASIC_STRATEGY, { ...credentials }, {}, connection));
+    if (outcome.type === 'user') return { user: outcome.user, token: null };
+    throw fail('plugin.strategy.missing_user', 'wrong username or password');
+  }
+
+  private checkRights(definition: ActionDefinition, user: UserRecord): MaybeAsync<void> {
     const anonymous = user._id === ANONYMOUS_USER._id;
-    if (definition.authenticated && anonymous) throw fail('security.rights.unauthorized', controller, action);
-    if (this.ctx.security.isAllowed(user, { controller, action })) return;
+    if (definition.authenticated && anonymous) throw fail('security.rights.unauthorized', definition.controller, definition.action);
+    if (this.ctx.security.isAllowed(user, definition)) return;
     // Secure from the first start: only the very first administrator can be created anonymously.
-    if (controller === 'security' && action === 'createFirstAdmin' && !(await this.ctx.security.adminExists())) return;
-    if (anonymous) throw fail('security.rights.unauthorized', controller, action);
+    if (definition.controller === 'security' && definition.action === 'createFirstAdmin') return this.refuseOnceAdminExists(user);
+    this.refuse(definition, user);
+  }
+
+  private async refuseOnceAdminExists(user: UserRecord): Promise<void> {
+    if (await this.ctx.security.adminExists()) this.refuse({ controller: 'security', action: 'createFirstAdmin' }, user);
+  }
+
+  private refuse({ controller, action }: { controller: string; action: string }, user: UserRecord): never {
+    if (user._id === ANONYMOUS_USER._id) throw fail('security.rights.unauthorized', controller, action);
     throw fail('security.rights.forbidden', controller, action, user._id);
   }
 

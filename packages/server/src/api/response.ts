@@ -43,3 +43,27 @@ export function envelope(node: string, fields: EnvelopeFields): ResponseEnvelope
     headers: fields.headers ?? {},
   };
 }
+
+/** The envelope fields that echo the request (an error's envelope may know only some of them). */
+export function fieldsOf(request: { requestId: string | null; controller?: string | null; action?: string | null; volatile?: Record<string, unknown> | null }): EnvelopeFields {
+  return { requestId: request.requestId, controller: request.controller ?? null, action: request.action ?? null, volatile: request.volatile ?? null };
+}
+
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/** A successful request's envelope, built in one step: this runs for every request served. */
+export function resultEnvelope(node: string, request: { requestId: string; controller: string; action: string; volatile: Record<string, unknown> | null }, result: unknown): ResponseEnvelope {
+  return {
+    requestId: request.requestId,
+    status: 200,
+    error: null,
+    controller: request.controller,
+    action: request.action,
+    index: null,
+    collection: null,
+    volatile: request.volatile,
+    result: result ?? null,
+    node,
+    headers: NO_HEADERS,
+  };
+}

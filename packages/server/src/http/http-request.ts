@@ -8,14 +8,14 @@ import { requestFromEnvelope, type ApiRequest } from '../api/request.js';
 const EMPTY = Buffer.alloc(0);
 
 /**
- * Reads a request body up to `limit` bytes.
+ * Reads a request body up to `limit` bytes; at once when there is none.
  * @throws network.http.request_too_large as soon as the limit is passed
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number): Buffer | Promise<Buffer> {
   // Most GETs carry no body: no need to wait for the stream's end.
-  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return Promise.resolve(EMPTY);
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return EMPTY;
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) return Promise.reject(fail('network.http.request_too_large'));
+  if (declared > limit) throw fail('network.http.request_too_large');
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -2,10 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { fail, type Config } from '@portcullis/core';
 import type { Funnel } from '../api/funnel.js';
-import type { Connection } from '../api/request.js';
+import { andThen, isPromise, type MaybeAsync } from '../api/maybe-async.js';
+import type { ApiRequest, Connection } from '../api/request.js';
 import { envelope, type ResponseEnvelope } from '../api/response.js';
 import { parseJsonBody, readBody, requestFromHttp, requestFromQuery, requestIdHeader } from './http-request.js';
-import type { Router } from './router.js';
+import type { RouteMatch, Router } from './router.js';
 
 const SERVED_VERBS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
 
@@ -28,7 +29,13 @@ export class HttpTransport {
     private readonly ready: () => Promise<boolean>,
   ) {
     this.server = createServer({ maxHeaderSize: config.server.maxHeaderSize, requestTimeout: config.server.requestTimeout }, (req, res) => {
-      this.handle(req, res).catch((error: unknown) => this.send(req, res, this.funnel.errorEnvelope(error, { requestId: null })));
+      const failed = (error: unknown) => this.send(req, res, this.funnel.errorEnvelope(error, { requestId: null }));
+      try {
+        const pending = this.handle(req, res);
+        if (isPromise(pending)) pending.catch(failed);
+      } catch (error) {
+        failed(error);
+      }
     });
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => this.clientError(error, socket));
   }
@@ -38,7 +45,8 @@ export class HttpTransport {
     this.stopping = true;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Answers a request: synchronously when it has no body to wait for and the funnel answers at once. */
+  private handle(req: IncomingMessage, res: ServerResponse): MaybeAsync<void> {
     const url = splitUrl(req.url ?? '/');
     const method = req.method ?? 'GET';
     if (this.stopping) return this.send(req, res, this.funnel.errorEnvelope(fail('api.process.shutting_down'), { requestId: requestIdHeader(req) }));
@@ -47,11 +55,7 @@ export class HttpTransport {
     }
     if (method === 'OPTIONS') return this.send(req, res, envelope(this.nodeId, { requestId: requestIdHeader(req), result: null }));
     if (method === 'GET' && url.pathname === '/_healthcheck') return this.send(req, res, envelope(this.nodeId, { requestId: requestIdHeader(req), result: null }));
-    if (method === 'GET' && url.pathname === '/_ready') {
-      // For load balancers: take this node out while its stores do not answer.
-      if (await this.ready()) return this.send(req, res, envelope(this.nodeId, { requestId: requestIdHeader(req), result: null }));
-      return this.send(req, res, this.funnel.errorEnvelope(fail('core.fatal.service_unavailable', 'its stores do not answer'), { requestId: requestIdHeader(req) }));
-    }
+    if (method === 'GET' && url.pathname === '/_ready') return this.answerReady(req, res);
     if (!SERVED_VERBS.has(method)) return this.send(req, res, this.funnel.errorEnvelope(fail('network.http.unsupported_verb', method), { requestId: requestIdHeader(req) }));
 
     const isQuery = method === 'POST' && url.pathname === '/_query';
@@ -60,32 +64,57 @@ export class HttpTransport {
       req.resume();
       return this.send(req, res, this.funnel.errorEnvelope(fail('network.http.url_not_found', `${method} ${url.pathname}`), { requestId: requestIdHeader(req) }));
     }
-    let request;
+    let raw: MaybeAsync<Buffer>;
     try {
-      const body = parseJsonBody(await readBody(req, this.config.server.maxRequestSize), req.headers['content-type']);
-      request = route ? requestFromHttp(req, { definition: route.definition, params: route.params, query: url.searchParams, body }) : requestFromQuery(req, body);
+      raw = readBody(req, this.config.server.maxRequestSize);
     } catch (error) {
-      return this.send(req, res, this.funnel.errorEnvelope(error, { requestId: requestIdHeader(req) }), true);
+      return this.refuse(req, res, error);
+    }
+    const serve = (body: Buffer) => this.serve(req, res, route, url.searchParams, body);
+    return isPromise(raw) ? raw.then(serve, (error: unknown) => this.refuse(req, res, error)) : serve(raw);
+  }
+
+  /** For load balancers: take this node out while its stores do not answer. */
+  private async answerReady(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (await this.ready()) return this.send(req, res, envelope(this.nodeId, { requestId: requestIdHeader(req), result: null }));
+    return this.send(req, res, this.funnel.errorEnvelope(fail('core.fatal.service_unavailable', 'its stores do not answer'), { requestId: requestIdHeader(req) }));
+  }
+
+  /** Runs a routed request (or `POST /_query`) with its body through the funnel. */
+  private serve(req: IncomingMessage, res: ServerResponse, route: RouteMatch | null, query: URLSearchParams, raw: Buffer): MaybeAsync<void> {
+    let request: ApiRequest;
+    try {
+      const body = parseJsonBody(raw, req.headers['content-type']);
+      request = route ? requestFromHttp(req, { definition: route.definition, params: route.params, query, body }) : requestFromQuery(req, body);
+    } catch (error) {
+      return this.refuse(req, res, error);
     }
     const connection: Connection = { id: `http-${++this.requests}`, protocol: 'http', ip: req.socket.remoteAddress, headers: req.headers };
-    const response = await this.funnel.execute(request, connection);
-    // Tell HTTP clients they may authenticate with Basic credentials (ThingsDB, Neo4j).
-    const challenge = response.error?.id === 'security.rights.unauthorized' || (request.basic !== undefined && response.status === 401);
-    this.send(req, res, response, false, challenge ? { 'WWW-Authenticate': 'Basic realm="Portcullis", charset="UTF-8"' } : {});
+    return andThen(this.funnel.execute(request, connection), (response) => {
+      // Tell HTTP clients they may authenticate with Basic credentials (ThingsDB, Neo4j).
+      const challenge = response.error?.id === 'security.rights.unauthorized' || (request.basic !== undefined && response.status === 401);
+      this.send(req, res, response, false, challenge ? BASIC_CHALLENGE : undefined);
+    });
+  }
+
+  /** A request whose body or envelope could not be read: answer, and close the connection (its body may be unread). */
+  private refuse(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    this.send(req, res, this.funnel.errorEnvelope(error, { requestId: requestIdHeader(req) }), true);
   }
 
   /** Writes the envelope; `extra` headers go on the HTTP answer only, the envelope keeps the action's. */
-  private send(req: IncomingMessage, res: ServerResponse, response: ResponseEnvelope, close = false, extra: Record<string, string> = {}): void {
+  private send(req: IncomingMessage, res: ServerResponse, response: ResponseEnvelope, close = false, extra?: Record<string, string>): void {
     if (res.headersSent) return;
     const payload = JSON.stringify(response);
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
       'Content-Length': String(Buffer.byteLength(payload)),
       'X-Kuzzle-Node': this.nodeId,
-      ...this.corsHeaders(req),
-      ...response.headers,
-      ...extra,
     };
+    const origin = req.headers.origin;
+    if (origin) Object.assign(headers, corsHeaders(origin));
+    Object.assign(headers, response.headers);
+    if (extra) Object.assign(headers, extra);
     if (response.requestId) headers['X-Kuzzle-Request-Id'] = response.requestId;
     if (close || this.stopping) headers['Connection'] = 'close';
     res.writeHead(response.status, headers);
@@ -96,18 +125,6 @@ export class HttpTransport {
     const origin = req.headers.origin;
     const allowed = this.config.server.allowOrigin;
     return origin === undefined || allowed.includes('*') || allowed.includes(origin);
-  }
-
-  private corsHeaders(req: IncomingMessage): Record<string, string> {
-    const origin = req.headers.origin;
-    if (!origin) return {};
-    return {
-      'Access-Control-Allow-Origin': origin,
-      Vary: 'Origin',
-      'Access-Control-Allow-Methods': 'GET,POST,PUT,DELETE,OPTIONS',
-      'Access-Control-Allow-Headers': 'Authorization,Content-Type,X-Kuzzle-Request-Id,X-Kuzzle-Volatile',
-      'Access-Control-Expose-Headers': 'X-Kuzzle-Request-Id,X-Kuzzle-Node',
-    };
   }
 
   /** Node answers malformed HTTP with a bare 400; write an error envelope instead. */
@@ -131,6 +148,18 @@ export class HttpTransport {
 }
 
 const NO_QUERY = new URLSearchParams();
+
+const BASIC_CHALLENGE = Object.freeze({ 'WWW-Authenticate': 'Basic realm="Portcullis", charset="UTF-8"' });
+
+function corsHeaders(origin: string): Record<string, string> {
+  return {
+    'Access-Control-Allow-Origin': origin,
+    Vary: 'Origin',
+    'Access-Control-Allow-Methods': 'GET,POST,PUT,DELETE,OPTIONS',
+    'Access-Control-Allow-Headers': 'Authorization,Content-Type,X-Kuzzle-Request-Id,X-Kuzzle-Volatile',
+    'Access-Control-Expose-Headers': 'X-Kuzzle-Request-Id,X-Kuzzle-Node',
+  };
+}
 
 /** The path and query of a request target, without building a whole URL (this runs for every request). */
 function splitUrl(target: string): { pathname: string; searchParams: URLSearchParams } {

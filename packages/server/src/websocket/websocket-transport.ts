@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { fail, isPlainObject, PortcullisError, type Config } from '@portcullis/core';
 import type { Funnel } from '../api/funnel.js';
+import { andThen, isPromise, type MaybeAsync } from '../api/maybe-async.js';
 import { requestFromEnvelope, requestIdOf, type Connection } from '../api/request.js';
 import type { ResponseEnvelope } from '../api/response.js';
 import type { TokenLinks } from '../notifications/token-links.js';
@@ -53,7 +54,12 @@ export class WebSocketTransport {
     const connection: Connection = { id: randomUUID(), protocol: 'websocket', ip: req.socket.remoteAddress, headers: pickHeaders(req) };
     this.sockets.set(connection.id, socket);
     socket.on('message', (data, isBinary) => {
-      this.onMessage(connection, data, isBinary).catch(() => undefined);
+      try {
+        const pending = this.onMessage(connection, data, isBinary);
+        if (isPromise(pending)) pending.catch((error: unknown) => this.reply(connection, this.funnel.errorEnvelope(error, { requestId: null })));
+      } catch (error) {
+        this.reply(connection, this.funnel.errorEnvelope(error, { requestId: null }));
+      }
     });
     socket.on('error', () => socket.terminate());
     socket.on('close', () => {
@@ -62,7 +68,8 @@ export class WebSocketTransport {
     });
   }
 
-  private async onMessage(connection: Connection, data: RawData, isBinary: boolean): Promise<void> {
+  /** Answers one message: synchronously when the funnel answers at once. */
+  private onMessage(connection: Connection, data: RawData, isBinary: boolean): MaybeAsync<void> {
     const raw = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     if (raw.length > this.config.server.maxRequestSize) {
       return this.reply(connection, this.funnel.errorEnvelope(fail('network.websocket.request_too_large'), { requestId: null }));
@@ -83,11 +90,13 @@ export class WebSocketTransport {
     } catch (error) {
       return this.reply(connection, this.funnel.errorEnvelope(error, { requestId: requestIdOf(parsed) }));
     }
-    this.reply(connection, await this.funnel.execute(request, connection));
+    return andThen(this.funnel.execute(request, connection), (response) => this.reply(connection, response));
   }
 
+  /** Sends an envelope, which over WebSocket also names its room (the envelope is this request's own: no copy). */
   private reply(connection: Connection, response: ResponseEnvelope): void {
-    this.send(connection.id, { ...response, room: response.requestId });
+    response.room = response.requestId;
+    this.send(connection.id, response);
   }
 }
 

@@ -139,6 +139,10 @@ export class RedisSessionStore implements SessionStore {
     });
   }
 
+  peek(id: string): Session | null | undefined {
+    return this.cache.get(id);
+  }
+
   /** From this node's cache when it holds the session, else from Redis (and then cached). */
   async get(id: string): Promise<Session | null> {
     const cached = this.cache.get(id);

@@ -10,7 +10,7 @@ import type { Session } from '../ports.js';
  * before the read and handed to `set()` after it tells whether anything was dropped meanwhile.
  */
 export class SessionCache {
-  private readonly entries = new Map<string, { session: Session; until: number }>();
+  private readonly entries = new Map<string, { session: Readonly<Session>; until: number }>();
   private epoch = 0;
   private enabled = false;
 
@@ -19,7 +19,7 @@ export class SessionCache {
     private readonly ttl: number,
   ) {}
 
-  /** A copy of the cached session, `null` when it has expired, `undefined` on a miss. */
+  /** The cached session (frozen: callers share it), `null` when it has expired, `undefined` on a miss. */
   get(id: string): Session | null | undefined {
     if (!this.enabled) return undefined;
     const entry = this.entries.get(id);
@@ -33,7 +33,7 @@ export class SessionCache {
       this.entries.delete(id);
       return null;
     }
-    return { ...entry.session };
+    return entry.session;
   }
 
   ticket(): number {
@@ -43,7 +43,7 @@ export class SessionCache {
   set(session: Session, ticket: number): void {
     if (!this.enabled || this.maxEntries === 0 || ticket !== this.epoch) return;
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(session.id, { session: { ...session }, until: Date.now() + this.ttl });
+    this.entries.set(session.id, { session: Object.freeze({ ...session }), until: Date.now() + this.ttl });
   }
 
   drop(ids: readonly string[]): void {
