@@ -103,9 +103,10 @@ export class UserService implements StrategyUsers {
   async strategiesOf(kuid: string): Promise<string[]> {
     const cached = this.cachedStrategiesOf(kuid);
     if (cached) return [...cached];
+    const ticket = this.security.cacheTicket();
     const names: string[] = [];
     for (const name of this.strategies.names()) if (await this.strategies.call(name, (plugin) => plugin.exists(kuid))) names.push(name);
-    this.security.rememberStrategies(kuid, names);
+    this.security.rememberStrategies(kuid, names, ticket);
     return [...names];
   }
 

@@ -1,6 +1,7 @@
 import { fail } from '../errors/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { DocumentStore, ProfileRecord, RoleRecord, SessionStore, UserRecord, UserStore } from '../storage/ports.js';
+import { SingleFlight } from '../storage/single-flight.js';
 import { ADMIN_PROFILE_ID, DEFAULT_PROFILES, DEFAULT_ROLES } from './defaults.js';
 import { describeRights, isAllowed, type RightEntry, type RightsTarget } from './rights.js';
 import { ANONYMOUS_KUID, type Profile, type Role } from './types.js';
@@ -35,6 +36,7 @@ export class SecurityService {
   private roles = new Map<string, Role>();
   private profiles = new Map<string, Profile>();
   private readonly cache: UserCache;
+  private readonly reads = new SingleFlight<string, UserRecord | null>();
   /** Rights decisions by set of profiles, controller and action; roles and profiles change only in init(). */
   private readonly decisions = new Map<string, Map<string, Map<string, boolean>>>();
   /** The key of a user's set of profiles, per profileIds array: cached users keep theirs, so most checks build no string. */
@@ -62,9 +64,13 @@ export class SecurityService {
   async getUser(kuid: string): Promise<UserRecord | null> {
     const cached = this.cachedUser(kuid);
     if (cached) return cached;
-    const user = await this.stores.users.get(kuid);
-    if (user) this.cache.set(user);
-    return user;
+    // Concurrent misses share one query; a read that a change overtook is not cached.
+    const ticket = this.cache.ticket();
+    return this.reads.run(kuid, ticket, async () => {
+      const user = await this.stores.users.get(kuid);
+      if (user) this.cache.set(user, ticket);
+      return user;
+    });
   }
 
   /** The user when this node holds it in memory (no I/O); `undefined` when only {@link getUser} can tell. */
@@ -78,8 +84,13 @@ export class SecurityService {
     return this.cache.get(kuid)?.strategies;
   }
 
-  rememberStrategies(kuid: string, strategies: string[]): void {
-    this.cache.setStrategies(kuid, Object.freeze([...strategies]));
+  /** The invalidation counter of the user cache, to take before reading what {@link rememberStrategies} will store. */
+  cacheTicket(): number {
+    return this.cache.ticket();
+  }
+
+  rememberStrategies(kuid: string, strategies: string[], ticket: number): void {
+    this.cache.setStrategies(kuid, Object.freeze([...strategies]), ticket);
   }
 
   /**

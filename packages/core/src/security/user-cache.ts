@@ -10,9 +10,13 @@ interface Entry {
  * The users this node read lately, so that a token check costs no database round trip. Bounded
  * (oldest dropped first) and short-lived; entries are dropped at once when any node announces a
  * change to the user, and all of them when announcements may have been missed.
+ *
+ * A read that started before a drop must not store what it read (the user as it was before the
+ * change): `ticket()` taken before the read and handed to `set()` after it tells.
  */
 export class UserCache {
   private readonly entries = new Map<string, Entry>();
+  private epoch = 0;
 
   constructor(
     private readonly maxEntries: number,
@@ -28,21 +32,27 @@ export class UserCache {
     return entry;
   }
 
-  set(user: UserRecord): void {
-    if (this.maxEntries === 0) return;
+  ticket(): number {
+    return this.epoch;
+  }
+
+  set(user: UserRecord, ticket = this.epoch): void {
+    if (this.maxEntries === 0 || ticket !== this.epoch) return;
     this.entries.delete(user._id);
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
     this.entries.set(user._id, { user, strategies: undefined, expiresAt: Date.now() + this.ttl });
   }
 
   /** Remembers the strategies of a cached user (auth:getCurrentUser asks for them on every call). */
-  setStrategies(kuid: string, strategies: readonly string[]): void {
+  setStrategies(kuid: string, strategies: readonly string[], ticket = this.epoch): void {
+    if (ticket !== this.epoch) return;
     const entry = this.get(kuid);
     if (entry) entry.strategies = strategies;
   }
 
   /** Drops one user, or everything with `null`. */
   drop(kuid: string | null): void {
+    this.epoch++;
     if (kuid === null) this.entries.clear();
     else this.entries.delete(kuid);
   }

@@ -39,3 +39,20 @@ describe('core/security/user-cache', () => {
     expect(cache.get('a')).to.equal(undefined);
   });
 });
+
+describe('core/security/user-cache tickets', () => {
+  it('does not store a user or strategies read before a drop', () => {
+    const cache = new UserCache(10, 60_000);
+    const ticket = cache.ticket();
+    cache.drop('someone-else');
+    cache.set(user('a'), ticket);
+    expect(cache.get('a')).to.equal(undefined);
+    cache.set(user('a'), cache.ticket());
+    const strategiesTicket = cache.ticket();
+    cache.drop('b');
+    cache.setStrategies('a', ['local'], strategiesTicket);
+    expect(cache.get('a')?.strategies).to.equal(undefined);
+    cache.setStrategies('a', ['local'], cache.ticket());
+    expect(cache.get('a')?.strategies).to.deep.equal(['local']);
+  });
+});

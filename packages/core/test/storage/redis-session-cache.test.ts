@@ -67,6 +67,29 @@ describe('core/storage/redis/redis-session-store (with its session cache)', () =
     });
   });
 
+  describe('on a burst of misses', () => {
+    it('reads a session from Redis once for all the requests that miss it together', async () => {
+      const prefix = `${uniqueName()}:`;
+      const [reader, writer] = [await open(prefix), await open(prefix)];
+      const calls = async () => {
+        const stats = await writer['client'].info('commandstats');
+        return Number(/cmdstat_hgetall:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+      };
+      try {
+        const created = session('fay', 60_000);
+        await writer.create(created);
+        const before = await calls();
+        const answers = await Promise.all(Array.from({ length: 50 }, () => reader.get(created.id)));
+        expect(await calls()).to.equal(before + 1);
+        expect(answers.every((answer) => answer !== null && answer.kuid === 'fay')).to.equal(true);
+      } finally {
+        await reader.close();
+        await writer.close();
+        await deleteKeys(prefix);
+      }
+    });
+  });
+
   describe('when its subscription is lost', () => {
     it('stops trusting the cache at once, and reads Redis again', async () => {
       const prefix = `${uniqueName()}:`;

@@ -36,8 +36,9 @@ export class SessionCache {
     return entry.session;
   }
 
+  /** The invalidation counter now; while the cache is off (revocations unheard) every ticket is new, so no read is shared either. */
   ticket(): number {
-    return this.epoch;
+    return this.enabled ? this.epoch : ++this.epoch;
   }
 
   set(session: Session, ticket: number): void {
