@@ -7,97 +7,34 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
+import { allRounds, alternate, log, me, median, portcullisNode, ROUNDS, SECONDS, WARMUP } from './harness.js';
 import { close, httpLoad, openSockets, wsLoad, type Figures } from './load.js';
-import { createUsers, dropStores, insertUsers, login } from './seed.js';
-import { rss, startCeiling, startPortcullis, type Target } from './targets.js';
+import { rss, startCeiling, type Target } from './targets.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const IDLE_SOCKETS = Number(process.env.BENCH_IDLE_SOCKETS ?? 10_000);
 const MANY_USERS = Number(process.env.BENCH_USERS ?? 100_000);
-const stores = {
-  databaseUrl: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-  redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
-  schema: `bench_${process.pid}`,
-  prefix: `bench_${process.pid}:`,
-};
-const ADMIN = { username: 'bench-admin', password: 'bench-admin-password' };
-const PASSWORD = 'bench-user-password';
 
-const log = (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
-const me = (jwt: string) => JSON.stringify({ controller: 'auth', action: 'getCurrentUser', jwt });
-
-/** Runs each load in turn, round after round, and keeps each one's median figures: slow drifts of a shared machine hit all of them alike. */
-async function alternate(runs: Record<string, (seconds: number) => Promise<Figures>>): Promise<Record<string, Figures>> {
-  const seen: Record<string, Figures[]> = {};
-  for (const [name, run] of Object.entries(runs)) {
-    if (WARMUP > 0) await run(WARMUP);
-    seen[name] = [];
-  }
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, run] of Object.entries(runs)) {
-      log(`  ${name}, round ${round + 1}/${ROUNDS}`);
-      seen[name]!.push(await run(SECONDS));
-    }
-  }
-  return Object.fromEntries(Object.entries(seen).map(([name, figures]) => [name, median(figures)]));
-}
-
-function median(figures: Figures[]): Figures {
-  const mid = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
-  return {
-    rps: mid(figures.map((f) => f.rps)),
-    p50: mid(figures.map((f) => f.p50)),
-    p99: mid(figures.map((f) => f.p99)),
-    errors: figures.reduce((sum, f) => sum + f.errors, 0),
-    count: figures.reduce((sum, f) => sum + f.count, 0),
-  };
-}
-
-/** Opens `count` sockets that each authenticate once, then reads the server's memory growth. */
+/**
+ * The server's memory per idle authenticated socket: its RSS growth once `count` sockets are
+ * open and have each authenticated once. They connect in waves of 200, each wave authenticating
+ * before the next opens, as clients arrive over time; see docs/performance.md for a burst.
+ */
 async function idleSocketMemory(target: Target, message: (i: number) => string, count: number): Promise<number> {
   await new Promise((done) => setTimeout(done, 1000));
   const before = rss(target.pid);
-  const sockets = await openSockets(target.url, count);
-  await Promise.all(sockets.map((socket, i) => new Promise((done) => {
-    socket.once('message', done);
-    socket.send(message(i));
-  })));
+  const sockets = [];
+  for (let opened = 0; opened < count; opened += 200) {
+    const wave = await openSockets(target.url, Math.min(200, count - opened));
+    await Promise.all(wave.map((socket, i) => new Promise((done) => {
+      socket.once('message', done);
+      socket.send(message(opened + i));
+    })));
+    sockets.push(...wave);
+  }
   await new Promise((done) => setTimeout(done, 2000));
   const after = rss(target.pid);
   await Promise.all(sockets.map(close));
   return (after - before) / count;
-}
-
-/** A Portcullis node with 100 users who have logged in (and, for `extraUsers`, more users in its database). */
-async function portcullisNode(name: string, extraUsers: number) {
-  const own = { ...stores, schema: `${stores.schema}_${name}`, prefix: `${stores.prefix}${name}:` };
-  await dropStores(own.databaseUrl, own.schema, own.redisUrl, own.prefix);
-  const target = await startPortcullis(own, ADMIN);
-  const adminJwt = await login(target.url, ADMIN.username, ADMIN.password);
-  log(`${name}: creating 100 users through the API`);
-  const users = await createUsers(target.url, adminJwt, 100, PASSWORD);
-  if (extraUsers > 0) {
-    log(`${name}: adding ${extraUsers} users to the database`);
-    await insertUsers(own.databaseUrl, own.schema, extraUsers);
-  }
-  const tokens = await Promise.all(users.map((user) => login(target.url, user, PASSWORD)));
-  const rotate = tokens.map((jwt) => ({ headers: { authorization: `Bearer ${jwt}` } }));
-  return {
-    target,
-    users,
-    tokens,
-    // Each connection cycles through the 100 users' tokens.
-    me: (seconds: number) => httpLoad(target.url, { connections: 64, seconds, path: '/_me', rotate }),
-    meWs: (seconds: number) => wsLoad(target.url, { sockets: 64, inFlight: 16, seconds, message: (i) => me(tokens[i % tokens.length]!) }),
-    logins: (connections: number, seconds: number) =>
-      httpLoad(target.url, { connections, seconds, method: 'POST', path: '/_login/local', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: users[0], password: PASSWORD }) }),
-    stop: async () => {
-      await target.stop();
-      await dropStores(own.databaseUrl, own.schema, own.redisUrl, own.prefix);
-    },
-  };
 }
 
 async function measure() {
@@ -105,12 +42,16 @@ async function measure() {
   const few = await portcullisNode('few', 0);
   const many = await portcullisNode('many', MANY_USERS - 100);
   try {
+    // First, while both nodes have the same history: a node that has served minutes of load
+    // more than the other is faster for it (JIT, heap), whatever its number of users.
+    log(`GET /_me with 100 and with ${MANY_USERS} users`);
+    const users = await alternate('users', { few: few.me, many: many.me });
     log('login over HTTP, 16 connections');
-    const logins = await alternate({ logins: (seconds) => few.logins(16, seconds) });
+    const logins = await alternate('logins', { logins: (seconds) => few.logins(16, seconds) });
     log('GET /_me against the ceiling');
-    const http = await alternate({ portcullis: few.me, ceiling: (seconds) => httpLoad(ceiling.url, { connections: 64, seconds, path: '/' }) });
+    const http = await alternate('http', { portcullis: few.me, ceiling: (seconds) => httpLoad(ceiling.url, { connections: 64, seconds, path: '/' }) });
     log('WebSocket getCurrentUser against the ceiling');
-    const ws = await alternate({ portcullis: few.meWs, ceiling: (seconds) => wsLoad(ceiling.url, { sockets: 64, inFlight: 16, seconds, message: () => me('x') }) });
+    const ws = await alternate('ws', { portcullis: few.meWs, ceiling: (seconds) => wsLoad(ceiling.url, { sockets: 64, inFlight: 16, seconds, message: () => me('x') }) });
     const stormLogins: Figures[] = [];
     const storm = (load: (seconds: number) => Promise<Figures>) => async (seconds: number) => {
       const [figures, logins] = await Promise.all([load(seconds), few.logins(8, seconds)]);
@@ -118,12 +59,13 @@ async function measure() {
       return figures;
     };
     log('current user, calm and during a login storm of 8 connections');
-    const storms = await alternate({ httpCalm: few.me, httpStorm: storm(few.me), wsCalm: few.meWs, wsStorm: storm(few.meWs) });
-    log(`GET /_me with 100 and with ${MANY_USERS} users`);
-    const users = await alternate({ few: few.me, many: many.me });
-    log(`${IDLE_SOCKETS} idle authenticated sockets, then as many on the ceiling`);
-    const memory = await idleSocketMemory(few.target, (i) => me(few.tokens[i % few.tokens.length]!), IDLE_SOCKETS);
-    const ceilingMemory = await idleSocketMemory(ceiling, () => me('x'), IDLE_SOCKETS);
+    const storms = await alternate('storms', { httpCalm: few.me, httpStorm: storm(few.me), wsCalm: few.meWs, wsStorm: storm(few.meWs) });
+    // On fresh processes: a heap that earlier loads grew has room to spare, and would hide what sockets cost.
+    log(`${IDLE_SOCKETS} idle authenticated sockets on a fresh node, then as many on a fresh ceiling`);
+    const fresh = await few.sibling();
+    const memory = await idleSocketMemory(fresh, (i) => me(few.tokens[i % few.tokens.length]!), IDLE_SOCKETS).finally(() => fresh.stop());
+    const freshCeiling = await startCeiling();
+    const ceilingMemory = await idleSocketMemory(freshCeiling, () => me('x'), IDLE_SOCKETS).finally(() => freshCeiling.stop());
     return {
       portcullis: {
         logins: logins['logins']!, http: http['portcullis']!, ws: ws['portcullis']!,
@@ -156,7 +98,7 @@ async function main(): Promise<void> {
     { target: `${MANY_USERS} users change throughput < 10%`, shown: `${p.manyUsers.rps.toFixed(0)} vs ${p.fewUsers.rps.toFixed(0)} req/s (${pct(ratio(p.manyUsers.rps, p.fewUsers.rps) - 1)})`, met: Math.abs(1 - ratio(p.manyUsers.rps, p.fewUsers.rps)) < 0.1 },
   ];
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memory: `${Math.round(totalmem() / 2 ** 30)} GiB`, node: process.version };
-  const results = { date: new Date().toISOString(), machine, seconds: SECONDS, warmup: WARMUP, rounds: ROUNDS, portcullis, ceiling, checks };
+  const results = { date: new Date().toISOString(), machine, seconds: SECONDS, warmup: WARMUP, rounds: ROUNDS, portcullis, ceiling, checks, allRounds };
   mkdirSync(resolve(import.meta.dirname, 'results'), { recursive: true });
   writeFileSync(resolve(import.meta.dirname, 'results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   const table = renderTable(results);
@@ -203,7 +145,36 @@ server answering a fixed small JSON (bench/ceiling.mjs), pinned the same way: th
 machine's Node can do. Absolute numbers drift on a shared 2-core machine, so the servers run side
 by side (the idle ones cost nothing) and every comparison alternates its loads round after round
 (\`BENCH_ROUNDS\`, default 3), keeping each load's median: the ratios are what the targets are about.
-Two Portcullis nodes take part: one with 100 users, one with 100,000 in its database.
+Two Portcullis nodes take part: one with 100 users, one with 100,000 in its database. Their
+comparison runs first, while both have the same history: a node that has already served minutes
+of load is faster for it (JIT, heap), whatever its number of users.
+Every round's figures are in latest.json (\`allRounds\`).
+
+## Where a request's time goes
+
+A token check that finds its session, its user and the rights decision in the node's memory
+runs from the transport to the response without a single \`await\`: the funnel and both transports
+chain steps with \`andThen\` (packages/server/src/api/maybe-async.ts) and fall back to promises only
+on a cache miss. Each await would cost an async frame, a promise and a trip through the microtask
+queue; removing them, with a few per-request copies, cut a third of the time of \`GET /_me\`
+(21,584 → 33,738 req/s, in one run of bench/compare.ts's method). What remains is mostly the kernel's TCP
+work (\`writev\`), Node's HTTP parser and writer, and \`JSON.stringify\`, which the ceiling pays too.
+The caches are dropped on every node at each revocation or user change ([operators](operators.md)).
+
+## Memory per idle socket
+
+Measured on a fresh node and a fresh ceiling (a heap that earlier loads grew has room to spare,
+and would hide what sockets cost): the RSS growth once \`BENCH_IDLE_SOCKETS\` sockets (default 10,000) are open and have each
+authenticated once, connecting in waves of 200. What each socket keeps is small (about 4 KB of
+heap, read with forced GCs while investigating: the socket, its Connection and its token binding).
+A burst is costlier for a while: 10,000 sockets sending their first request in the same
+millisecond to a node that has not cached their sessions yet left about 18 KB per socket of RSS
+(garbage of the waiting requests, promoted before it died, that V8 reclaims at its next major
+GC). Concurrent misses of one session or user share one Redis or database read, so a reconnect
+storm does not multiply the round trips.
+
+To profile: \`node --cpu-prof\` (one \`.cpuprofile\` per thread; the main thread's is the largest)
+or \`perf record -g\` with \`--perf-basic-prof\`, against a node started as bench/targets.ts does.
 
 ${table}
 
@@ -213,7 +184,12 @@ ${table}
 npm install
 npm run bench            # needs PostgreSQL on 127.0.0.1:5432 (user postgres, db test) and Redis on 127.0.0.1:6379
 BENCH_SECONDS=2 BENCH_ROUNDS=1 BENCH_IDLE_SOCKETS=2000 BENCH_USERS=10000 npm run bench   # a quicker, rougher run
+npm run bench:compare -- main   # before/after: the current-user loads on a build of main and on this checkout, alternated
 \`\`\`
+
+A change on the hot path (token check, login, the funnel, the transports) reports the figures of
+\`npm run bench:compare\`: it builds the given git ref (default \`HEAD\`) in a throw-away worktree
+(bench/.base), runs it beside this checkout, both seeded alike, and prints both medians and the change.
 
 Variables: \`BENCH_SECONDS\` (measured seconds per round, default 5), \`BENCH_ROUNDS\` (default 3), \`BENCH_WARMUP\` (default 3),
 \`BENCH_IDLE_SOCKETS\` (default 10000), \`BENCH_USERS\` (default 100000),

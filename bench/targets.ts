@@ -51,9 +51,9 @@ export function startCeiling(): Promise<Target> {
   return startPinned('ceiling', ['bench/ceiling.mjs'], {});
 }
 
-/** Portcullis in its production configuration: PostgreSQL + Redis, its own schema and key prefix. */
-export function startPortcullis(stores: { databaseUrl: string; schema: string; redisUrl: string; prefix: string }, admin: { username: string; password: string }): Promise<Target> {
-  return startPinned('portcullis', ['packages/server/dist/bin/portcullis.js', 'start'], {
+/** Portcullis in its production configuration: PostgreSQL + Redis, its own schema and key prefix; built from `root` (this checkout by default). */
+export function startPortcullis(stores: { databaseUrl: string; schema: string; redisUrl: string; prefix: string }, admin: { username: string; password: string }, root = ROOT): Promise<Target> {
+  return startPinned('portcullis', [resolve(root, 'packages/server/dist/bin/portcullis.js'), 'start'], {
     PORTCULLIS_PORT: '0',
     PORTCULLIS_DATABASE_URL: stores.databaseUrl,
     PORTCULLIS_DATABASE_SCHEMA: stores.schema,

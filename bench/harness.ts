@@ -1,0 +1,91 @@
+/** What bench/run.ts and bench/compare.ts share: Portcullis nodes seeded for the loads, and alternated rounds. */
+import { httpLoad, wsLoad, type Figures } from './load.js';
+import { createUsers, dropStores, insertUsers, login } from './seed.js';
+import { startPortcullis, type Target } from './targets.js';
+
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+export const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
+
+const stores = {
+  databaseUrl: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  schema: `bench_${process.pid}`,
+  prefix: `bench_${process.pid}:`,
+};
+export const ADMIN = { username: 'bench-admin', password: 'bench-admin-password' };
+const PASSWORD = 'bench-user-password';
+
+export const log = (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
+/** The WebSocket request of the current-user loads. */
+export const me = (jwt: string) => JSON.stringify({ controller: 'auth', action: 'getCurrentUser', jwt });
+
+/** Every round's figures of each load, by `phase.load`, kept beside the medians. */
+export const allRounds: Record<string, Figures[]> = {};
+
+/** Runs each load in turn, round after round, and keeps each one's median figures: slow drifts of a shared machine hit all of them alike. */
+export async function alternate(phase: string, runs: Record<string, (seconds: number) => Promise<Figures>>): Promise<Record<string, Figures>> {
+  const seen: Record<string, Figures[]> = {};
+  for (const [name, run] of Object.entries(runs)) {
+    if (WARMUP > 0) await run(WARMUP);
+    seen[name] = [];
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, run] of Object.entries(runs)) {
+      log(`  ${name}, round ${round + 1}/${ROUNDS}`);
+      seen[name]!.push(await run(SECONDS));
+    }
+  }
+  for (const [name, figures] of Object.entries(seen)) allRounds[`${phase}.${name}`] = figures;
+  return Object.fromEntries(Object.entries(seen).map(([name, figures]) => [name, median(figures)]));
+}
+
+export function median(figures: Figures[]): Figures {
+  const mid = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+  return {
+    rps: mid(figures.map((f) => f.rps)),
+    p50: mid(figures.map((f) => f.p50)),
+    p99: mid(figures.map((f) => f.p99)),
+    errors: figures.reduce((sum, f) => sum + f.errors, 0),
+    count: figures.reduce((sum, f) => sum + f.count, 0),
+  };
+}
+
+export type BenchNode = Awaited<ReturnType<typeof portcullisNode>>;
+
+/**
+ * A Portcullis node with 100 users who have logged in (and, for `extraUsers`, more users in its
+ * database), in its own PostgreSQL schema and Redis prefix. `root` is the checkout to run
+ * (another build of Portcullis, for bench/compare.ts).
+ */
+export async function portcullisNode(name: string, extraUsers: number, root?: string) {
+  const own = { ...stores, schema: `${stores.schema}_${name}`, prefix: `${stores.prefix}${name}:` };
+  await dropStores(own.databaseUrl, own.schema, own.redisUrl, own.prefix);
+  const target: Target = await startPortcullis(own, ADMIN, root);
+  const adminJwt = await login(target.url, ADMIN.username, ADMIN.password);
+  log(`${name}: creating 100 users through the API`);
+  const users = await createUsers(target.url, adminJwt, 100, PASSWORD);
+  if (extraUsers > 0) {
+    log(`${name}: adding ${extraUsers} users to the database`);
+    await insertUsers(own.databaseUrl, own.schema, extraUsers);
+  }
+  const tokens = await Promise.all(users.map((user) => login(target.url, user, PASSWORD)));
+  const rotate = tokens.map((jwt) => ({ headers: { authorization: `Bearer ${jwt}` } }));
+  return {
+    name,
+    target,
+    users,
+    tokens,
+    // Each connection cycles through the 100 users' tokens.
+    me: (seconds: number) => httpLoad(target.url, { connections: 64, seconds, path: '/_me', rotate }),
+    meWs: (seconds: number) => wsLoad(target.url, { sockets: 64, inFlight: 16, seconds, message: (i) => me(tokens[i % tokens.length]!) }),
+    logins: (connections: number, seconds: number) =>
+      httpLoad(target.url, { connections, seconds, method: 'POST', path: '/_login/local', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: users[0], password: PASSWORD }) }),
+    /** Another node of the same cluster (same database and Redis): fresh, it has served nothing yet. */
+    sibling: () => startPortcullis(own, ADMIN, root),
+    stop: async () => {
+      await target.stop();
+      await dropStores(own.databaseUrl, own.schema, own.redisUrl, own.prefix);
+    },
+  };
+}
