@@ -53,7 +53,21 @@ export class WebSocketTransport {
   private accept(socket: WebSocket, req: IncomingMessage): void {
     const connection: Connection = { id: randomUUID(), protocol: 'websocket', ip: req.socket.remoteAddress, headers: pickHeaders(req) };
     this.sockets.set(connection.id, socket);
+    // The answers to the messages of one read leave in one write: a client with requests in
+    // flight then costs one syscall per batch, not one per message. Answers that wait for a
+    // store go out on their own, as soon as they are ready.
+    const stream = req.socket;
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      stream.uncork();
+    };
     socket.on('message', (data, isBinary) => {
+      if (!corked) {
+        corked = true;
+        stream.cork();
+        process.nextTick(uncork);
+      }
       try {
         const pending = this.onMessage(connection, data, isBinary);
         if (isPromise(pending)) pending.catch((error: unknown) => this.reply(connection, this.funnel.errorEnvelope(error, { requestId: null })));
