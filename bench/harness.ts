@@ -1,6 +1,6 @@
 /** What bench/run.ts and bench/compare.ts share: Portcullis nodes seeded for the loads, and alternated rounds. */
 import { httpLoad, wsLoad, type Figures } from './load.js';
-import { createUsers, dropStores, insertUsers, login } from './seed.js';
+import { createUsers, dropStores, insertUsers, login, removeInsertedUsers } from './seed.js';
 import { startPortcullis, type Target } from './targets.js';
 
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -81,6 +81,9 @@ export async function portcullisNode(name: string, extraUsers: number, root?: st
     meWs: (seconds: number) => wsLoad(target.url, { sockets: 64, inFlight: 16, seconds, message: (i) => me(tokens[i % tokens.length]!) }),
     logins: (connections: number, seconds: number) =>
       httpLoad(target.url, { connections, seconds, method: 'POST', path: '/_login/local', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: users[0], password: PASSWORD }) }),
+    /** Adds users straight into the node's database (they never log in), or removes them. */
+    addUsers: (count: number) => insertUsers(own.databaseUrl, own.schema, count),
+    removeAddedUsers: () => removeInsertedUsers(own.databaseUrl, own.schema),
     /** Another node of the same cluster (same database and Redis): fresh, it has served nothing yet. */
     sibling: () => startPortcullis(own, ADMIN, root),
     stop: async () => {

@@ -38,7 +38,20 @@ export async function insertUsers(databaseUrl: string, schema: string, count: nu
       await client.query(`INSERT INTO "${schema}".users (id, content) SELECT * FROM unnest($1::text[], $2::text[])`, [ids, contents]);
       await client.query(`INSERT INTO "${schema}".user_profiles (user_id, profile_id) SELECT id, 'default' FROM unnest($1::text[]) AS id`, [ids]);
     }
-    await client.query(`ANALYZE "${schema}".users`);
+    await client.query(`VACUUM ANALYZE "${schema}".users, "${schema}".user_profiles`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Removes what insertUsers added, and vacuums, so the tables are as small as before. */
+export async function removeInsertedUsers(databaseUrl: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`DELETE FROM "${schema}".user_profiles WHERE user_id LIKE 'bulk-%'`);
+    await client.query(`DELETE FROM "${schema}".users WHERE id LIKE 'bulk-%'`);
+    await client.query(`VACUUM ANALYZE "${schema}".users, "${schema}".user_profiles`);
   } finally {
     await client.end();
   }
