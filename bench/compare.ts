@@ -1,14 +1,14 @@
 /**
  * Before/after on the hot path, in one run (`npm run bench:compare -- [git ref]`, default HEAD):
- * builds the ref in a throw-away worktree, starts it and this checkout as two Portcullis nodes
- * in the production configuration (both pinned to core 0, seeded alike), and alternates the
- * current-user loads over HTTP and WebSocket between them, round after round. Prints the medians
- * and the change; this is the figure a change on the hot path reports.
+ * builds the ref in a throw-away worktree, seeds it and this checkout as two Portcullis clusters
+ * in the production configuration (pinned to core 0), and alternates the current-user loads over
+ * HTTP and WebSocket between them, round after round, each round on a fresh process. Prints the
+ * medians and the change; this is the figure a change on the hot path reports.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { alternate, log, portcullisNode, ROUNDS, SECONDS } from './harness.js';
+import { alternate, log, onFreshProcess, portcullisNode, ROUNDS, SECONDS } from './harness.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BASE_DIR = resolve(ROOT, 'bench/.base');
@@ -35,12 +35,12 @@ async function main(): Promise<void> {
   const after = await portcullisNode('after', 0);
   try {
     log('GET /_me, before and after');
-    const http = await alternate('http', { before: before.me, after: after.me });
+    const http = await alternate('http', { before: onFreshProcess(before, 'me'), after: onFreshProcess(after, 'me') });
     log('WebSocket getCurrentUser, before and after');
-    const ws = await alternate('ws', { before: before.meWs, after: after.meWs });
+    const ws = await alternate('ws', { before: onFreshProcess(before, 'meWs'), after: onFreshProcess(after, 'meWs') });
     const change = (a: number, b: number) => `${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(1)}%`;
     const rows = [
-      `Before: ${ref} (${commit}). After: this checkout. Medians of ${ROUNDS} rounds of ${SECONDS} s.`,
+      `Before: ${ref} (${commit}). After: this checkout. Medians of ${ROUNDS} rounds of ${SECONDS} s, each on a fresh process.`,
       '',
       '| load | before | after | change | p99 before | p99 after |',
       '| --- | --- | --- | --- | --- | --- |',

@@ -1,10 +1,10 @@
 /** What bench/run.ts and bench/compare.ts share: Portcullis nodes seeded for the loads, and alternated rounds. */
 import { httpLoad, wsLoad, type Figures } from './load.js';
 import { createUsers, dropStores, insertUsers, login, removeInsertedUsers } from './seed.js';
-import { startPortcullis, type Target } from './targets.js';
+import { startCeiling, startPortcullis, type Target } from './targets.js';
 
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 export const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 
 const stores = {
@@ -51,6 +51,15 @@ export function median(figures: Figures[]): Figures {
   };
 }
 
+/** The current-user loads against a node, each connection cycling through the users' tokens. */
+export function currentUserLoads(url: string, tokens: string[]) {
+  const rotate = tokens.map((jwt) => ({ headers: { authorization: `Bearer ${jwt}` } }));
+  return {
+    me: (seconds: number) => httpLoad(url, { connections: 64, seconds, path: '/_me', rotate }),
+    meWs: (seconds: number) => wsLoad(url, { sockets: 64, inFlight: 16, seconds, message: (i) => me(tokens[i % tokens.length]!) }),
+  };
+}
+
 export type BenchNode = Awaited<ReturnType<typeof portcullisNode>>;
 
 /**
@@ -70,15 +79,12 @@ export async function portcullisNode(name: string, extraUsers: number, root?: st
     await insertUsers(own.databaseUrl, own.schema, extraUsers);
   }
   const tokens = await Promise.all(users.map((user) => login(target.url, user, PASSWORD)));
-  const rotate = tokens.map((jwt) => ({ headers: { authorization: `Bearer ${jwt}` } }));
   return {
     name,
     target,
     users,
     tokens,
-    // Each connection cycles through the 100 users' tokens.
-    me: (seconds: number) => httpLoad(target.url, { connections: 64, seconds, path: '/_me', rotate }),
-    meWs: (seconds: number) => wsLoad(target.url, { sockets: 64, inFlight: 16, seconds, message: (i) => me(tokens[i % tokens.length]!) }),
+    ...currentUserLoads(target.url, tokens),
     logins: (connections: number, seconds: number) =>
       httpLoad(target.url, { connections, seconds, method: 'POST', path: '/_login/local', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: users[0], password: PASSWORD }) }),
     /** Adds users straight into the node's database (they never log in), or removes them. */
@@ -90,5 +96,37 @@ export async function portcullisNode(name: string, extraUsers: number, root?: st
       await target.stop();
       await dropStores(own.databaseUrl, own.schema, own.redisUrl, own.prefix);
     },
+  };
+}
+
+/**
+ * A load on a new process of the node's cluster (same stores, same tokens), warmed up then
+ * measured: two processes of one build differ by up to 15% (JIT decisions, heap layout), so a
+ * comparison between builds, or with the ceiling, samples a fresh process at each round rather
+ * than keeping one, lucky or not, all along.
+ */
+export function onFreshProcess(node: BenchNode, load: 'me' | 'meWs') {
+  return async (seconds: number): Promise<Figures> => {
+    const target = await node.sibling();
+    try {
+      const run = currentUserLoads(target.url, node.tokens)[load];
+      if (WARMUP > 0) await run(WARMUP);
+      return await run(seconds);
+    } finally {
+      await target.stop();
+    }
+  };
+}
+
+/** The same for the ceiling: a fresh bare server at each round. */
+export function onFreshCeiling(run: (url: string, seconds: number) => Promise<Figures>) {
+  return async (seconds: number): Promise<Figures> => {
+    const ceiling = await startCeiling();
+    try {
+      if (WARMUP > 0) await run(ceiling.url, WARMUP);
+      return await run(ceiling.url, seconds);
+    } finally {
+      await ceiling.stop();
+    }
   };
 }

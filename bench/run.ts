@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { allRounds, alternate, log, me, median, portcullisNode, ROUNDS, SECONDS, WARMUP } from './harness.js';
+import { allRounds, alternate, log, me, median, onFreshCeiling, onFreshProcess, portcullisNode, ROUNDS, SECONDS, WARMUP } from './harness.js';
 import { close, httpLoad, openSockets, wsLoad, type Figures } from './load.js';
 import { rss, startCeiling, type Target } from './targets.js';
 
@@ -38,7 +38,6 @@ async function idleSocketMemory(target: Target, message: (i: number) => string, 
 }
 
 async function measure() {
-  const ceiling = await startCeiling();
   const few = await portcullisNode('few', 0);
   try {
     // One node, whose database holds 100 users, then 100,000, then 100 again, round after
@@ -58,9 +57,15 @@ async function measure() {
     log('login over HTTP, 16 connections');
     const logins = await alternate('logins', { logins: (seconds) => few.logins(16, seconds) });
     log('GET /_me against the ceiling');
-    const http = await alternate('http', { portcullis: few.me, ceiling: (seconds) => httpLoad(ceiling.url, { connections: 64, seconds, path: '/' }) });
+    const http = await alternate('http', {
+      portcullis: onFreshProcess(few, 'me'),
+      ceiling: onFreshCeiling((url, seconds) => httpLoad(url, { connections: 64, seconds, path: '/' })),
+    });
     log('WebSocket getCurrentUser against the ceiling');
-    const ws = await alternate('ws', { portcullis: few.meWs, ceiling: (seconds) => wsLoad(ceiling.url, { sockets: 64, inFlight: 16, seconds, message: () => me('x') }) });
+    const ws = await alternate('ws', {
+      portcullis: onFreshProcess(few, 'meWs'),
+      ceiling: onFreshCeiling((url, seconds) => wsLoad(url, { sockets: 64, inFlight: 16, seconds, message: () => me('x') })),
+    });
     const stormLogins: Figures[] = [];
     const storm = (load: (seconds: number) => Promise<Figures>) => async (seconds: number) => {
       const [figures, logins] = await Promise.all([load(seconds), few.logins(8, seconds)]);
@@ -86,7 +91,6 @@ async function measure() {
     };
   } finally {
     await few.stop();
-    await ceiling.stop();
   }
 }
 
@@ -164,13 +168,16 @@ for WebSocket) runs pinned to core 1. The ceiling is a bare \`node:http\` server
 server answering a fixed small JSON (bench/ceiling.mjs), pinned the same way: the most this
 machine's Node can do. Absolute numbers drift on a shared 2-core machine (the ceiling itself
 moves by 20% from one run to the next), so the servers run side by side (the idle ones cost
-nothing) and every comparison alternates its loads round after round (\`BENCH_ROUNDS\`, default 3),
+nothing) and every comparison alternates its loads round after round (\`BENCH_ROUNDS\`, default 5),
 keeping each load's median: the ratios are what the targets are about. Every round's figures are
 in latest.json (\`allRounds\`).
 
+- **Against the ceiling**: each round starts a fresh Portcullis process (another node of the
+  same cluster, so the same users and tokens) and a fresh ceiling, warms each up, then measures.
+  Two processes of one build differ by up to 15% (JIT decisions, heap layout): a single process
+  kept all along would make the ratio depend on its luck.
 - **100 vs 100,000 users**: one node, whose database grows and shrinks between rounds (users
-  added straight into PostgreSQL, then deleted and vacuumed). Two identical processes side by
-  side differ by up to 15% (JIT decisions, heap layout), which would drown a 10% target.
+  added straight into PostgreSQL, then deleted and vacuumed), for the same reason.
 - **Login storm**: 8 connections keep logging in while a current-user load runs; its median p99
   is compared with that of the same load without the storm, the two alternating round by round.
 - **Memory per idle socket**: on a fresh node and a fresh ceiling (after the load phases, a
@@ -216,7 +223,7 @@ BENCH_SECONDS=2 BENCH_ROUNDS=1 BENCH_IDLE_SOCKETS=2000 BENCH_USERS=10000 npm run
 npm run bench:compare -- main   # before/after: the current-user loads on a build of main and on this checkout, alternated
 \`\`\`
 
-Variables: \`BENCH_SECONDS\` (measured seconds per round, default 5), \`BENCH_ROUNDS\` (default 3), \`BENCH_WARMUP\` (default 3),
+Variables: \`BENCH_SECONDS\` (measured seconds per round, default 5), \`BENCH_ROUNDS\` (default 5), \`BENCH_WARMUP\` (default 3),
 \`BENCH_IDLE_SOCKETS\` (default 10000), \`BENCH_USERS\` (default 100000),
 \`BENCH_POSTGRES_URL\`, \`BENCH_REDIS_URL\`, \`BENCH_WRITE_DOCS=0\` (leave this page alone),
 \`BENCH_RENDER_ONLY=1\` (rewrite this page from latest.json, measuring nothing).
