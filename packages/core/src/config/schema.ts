@@ -41,7 +41,7 @@ export const configSchema = z.strictObject({
       url: z.string().min(1).optional().describe('redis://host:port/db; without it, sessions live in the SQL database (single node only)'),
       keyPrefix: z.string().default('portcullis:').describe('Prefix of every Redis key and channel of this node'),
       timeout: z.number().int().min(100).default(2000).describe('Milliseconds before a Redis call fails with services.cache.not_connected'),
-      sessionCache: z.number().int().min(0).default(100_000).describe('Sessions each node keeps in memory between changes, dropped on every node at each revocation (0: ask Redis on every token check)'),
+      sessionCache: z.number().int().min(0).default(100_000).describe('Sessions each node keeps in memory between changes, dropped on every node at each revocation (0: ask the session store, Redis or the embedded SQLite file, on every token check)'),
       sessionCacheTtl: z.number().int().min(0).max(60_000).default(2000).describe('Milliseconds a cached session is trusted at most, should the revocation subscription die unnoticed'),
     })
     .prefault({})

@@ -32,7 +32,7 @@ export function redactUrl(url: string): string {
 
 async function openSessions(config: Readonly<Config>, database: SqlDatabase, logger: Logger): Promise<OwnedSessionStore> {
   const { url, keyPrefix, timeout, sessionCache, sessionCacheTtl } = config.redis;
-  if (url === undefined) return new SqlSessionStore(database.db, logger);
+  if (url === undefined) return new SqlSessionStore(database.db, logger, undefined, database.dataVersion, sessionCache);
   return RedisSessionStore.open({ url, keyPrefix, timeout, cacheEntries: sessionCache, cacheTtl: sessionCacheTtl }, logger);
 }
 

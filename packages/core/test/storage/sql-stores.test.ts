@@ -36,3 +36,12 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     ));
   });
 }
+
+// The embedded default: SQLite with the in-memory session cache that data_version keeps honest.
+describe('core/storage/sql (sqlite, with its session cache)', () => {
+  sessionStoreConformance(sqlFactory(
+    'sqlite',
+    (database) => new SqlSessionStore(database.db, silentLogger, undefined, database.dataVersion),
+    (store) => store.close(),
+  ));
+});

@@ -25,6 +25,8 @@ export interface SqlDatabaseOptions {
 export interface SqlDatabase {
   readonly db: Kysely<Tables>;
   readonly dialect: SqlDialectName;
+  /** SQLite only: the file's data_version, which changes whenever another connection commits. */
+  readonly dataVersion?: () => number;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export function dialectOf(url: string): SqlDialectName | null {
 
 interface Opened {
   dialect: Dialect;
+  dataVersion?: () => number;
   /** Runs the migrations so that concurrent starts on the same database take turns. */
   migrate(db: Kysely<Tables>): Promise<string[]>;
 }
@@ -70,8 +73,10 @@ function openSqlite(url: string, timeout: number): Opened {
   database.pragma('synchronous = NORMAL');
   database.pragma(`busy_timeout = ${timeout}`);
   database.pragma('foreign_keys = ON');
+  const dataVersion = database.prepare('PRAGMA data_version').pluck();
   return {
     dialect: new SqliteDialect({ database }),
+    dataVersion: () => dataVersion.get() as number,
     // Kysely takes no lock on SQLite, yet another process (a second node, the CLI) may migrate
     // the same file: BEGIN IMMEDIATE makes it wait up to busy_timeout, and DDL is transactional.
     migrate: (db) => inTurn(path, async () => {
@@ -144,5 +149,5 @@ export async function openSqlDatabase(options: SqlDatabaseOptions, logger: Logge
     await db.destroy().catch(() => undefined);
     throw error;
   }
-  return { db, dialect, close: () => db.destroy() };
+  return { db, dialect, ...(opened.dataVersion ? { dataVersion: opened.dataVersion } : {}), close: () => db.destroy() };
 }

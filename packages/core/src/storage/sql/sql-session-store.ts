@@ -1,6 +1,8 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import type { Logger } from '../../logging/logger.js';
 import type { Session, SessionStore, TokenKind } from '../ports.js';
+import { SessionCache } from '../redis/session-cache.js';
+import { SingleFlight } from '../single-flight.js';
 import { guard } from './sql-errors.js';
 import type { Tables } from './tables.js';
 
@@ -22,14 +24,40 @@ function isLive(expiresAt: number | string, now: number): boolean {
  * Sessions in the SQL database, for a single embedded node: revocations reach only this
  * process's listeners. Every method throws services.cache.not_connected when the database does
  * not answer in time.
+ *
+ * On SQLite, given `dataVersion` (the file's `PRAGMA data_version`, which changes whenever
+ * another connection commits), sessions read lately are kept in memory, so that most token
+ * checks need no query. A commit by another process (a second node, the CLI) empties that
+ * cache, and tells the user listeners that anything may have changed, before the next check.
  */
 export class SqlSessionStore implements SessionStore {
   private readonly listeners = new Set<RevocationListener>();
   private readonly userListeners = new Set<(kuid: string | null) => void>();
   private readonly purgeTimer: NodeJS.Timeout;
 
-  /** @param purgeInterval milliseconds between two deletions of expired rows (default 60 s) */
-  constructor(private readonly db: Kysely<Tables>, private readonly logger: Logger, purgeInterval = 60_000) {
+  private readonly cache: SessionCache | undefined;
+  private readonly reads = new SingleFlight<string, Session | null>();
+  /** The data_version this process's cache reflects. */
+  private version = 0;
+
+  /**
+   * @param purgeInterval milliseconds between two deletions of expired rows (default 60 s)
+   * @param dataVersion SQLite's data_version, read synchronously: enables the session cache
+   * @param cacheEntries most sessions held in memory
+   */
+  constructor(
+    private readonly db: Kysely<Tables>,
+    private readonly logger: Logger,
+    purgeInterval = 60_000,
+    private readonly dataVersion?: () => number,
+    cacheEntries = 100_000,
+  ) {
+    if (dataVersion && cacheEntries > 0) {
+      // No entry outlives a minute; foreign commits, not time, are what empty it.
+      this.cache = new SessionCache(cacheEntries, 60_000);
+      this.cache.enable();
+      this.version = dataVersion();
+    }
     this.purgeTimer = setInterval(() => {
       this.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired sessions'));
     }, purgeInterval);
@@ -46,19 +74,49 @@ export class SqlSessionStore implements SessionStore {
     });
   }
 
+  peek(id: string): Session | null | undefined {
+    return this.current()?.get(id);
+  }
+
   get(id: string): Promise<Session | null> {
-    return guard(UNAVAILABLE, async () => {
+    const cache = this.current();
+    const cached = cache?.get(id);
+    if (cached !== undefined) return Promise.resolve(cached);
+    const read = () => guard(UNAVAILABLE, async () => {
       const row = await this.db.selectFrom('sessions').selectAll()
         .where('id', '=', id).where(live(Date.now())).executeTakeFirst();
       if (row === undefined) return null;
-      return {
+      const session: Session = Object.freeze({
         id: row.id, kuid: row.kuid, kind: row.kind as TokenKind,
         expiresAt: Number(row.expires_at), ttl: Number(row.ttl), refreshed: row.refreshed === 1,
-      };
+      });
+      cache?.set(session, ticket);
+      return session;
     });
+    if (!cache) return read();
+    const ticket = cache.ticket();
+    return this.reads.run(id, ticket, read);
+  }
+
+  /** The cache, emptied first when another connection committed to the file since it was filled. */
+  private current(): SessionCache | undefined {
+    if (!this.cache) return undefined;
+    const version = this.dataVersion!();
+    if (version !== this.version) {
+      this.version = version;
+      this.cache.enable();
+      // Users and credentials may have changed too: caches of users must start afresh.
+      for (const listener of this.userListeners) listener(null);
+    }
+    return this.cache;
   }
 
   markRefreshed(id: string, graceMs: number): Promise<boolean> {
+    // The session's expiry changes: what this process cached of it goes, once it has changed.
+    return this.refreshRow(id, graceMs).finally(() => this.cache?.drop([id]));
+  }
+
+  private refreshRow(id: string, graceMs: number): Promise<boolean> {
     return guard(UNAVAILABLE, async () => {
       const now = Date.now();
       // `refreshed = 0` in each statement's condition makes the first caller the only winner.
@@ -140,6 +198,7 @@ export class SqlSessionStore implements SessionStore {
   }
 
   private announce(ids: string[]): void {
+    this.cache?.drop(ids);
     for (const listener of this.listeners) {
       try {
         listener(ids);
