@@ -2,7 +2,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Strategy } from 'passport-strategy';
 import { z } from 'zod';
 import {
+  assertLoginFree,
+  deleteCredentials,
   fail,
+  insertCredentials,
+  updateCredentials,
   type CredentialInfo,
   type PassportRequest,
   type PassportVerify,
@@ -92,16 +96,12 @@ export const createDeviceStrategy: StrategyFactory = (context: StrategyContext):
 
     async validate(input, kuid, isUpdate) {
       const { deviceId } = readCredentials(input, isUpdate);
-      if (deviceId === undefined) return;
-      const holder = await credentials.findByLogin(deviceId);
-      if (holder && holder.kuid !== kuid) throw fail('security.credentials.login_taken', deviceId);
+      if (deviceId !== undefined) await assertLoginFree(credentials, deviceId, kuid);
     },
 
     async create(input, kuid) {
       const { deviceId, secret } = readCredentials(input, false) as { deviceId: string; secret: string };
-      const outcome = await credentials.insert({ kuid, login: deviceId, data: { digest: digestOf(secret).toString('hex') } });
-      if (outcome === 'login_taken') throw fail('security.credentials.login_taken', deviceId);
-      if (outcome === 'kuid_taken') throw fail('security.credentials.already_exist', kuid, name);
+      await insertCredentials(credentials, name, { kuid, login: deviceId, data: { digest: digestOf(secret).toString('hex') } });
       logger.info({ kuid, deviceId }, 'device registered');
       return { deviceId, kuid };
     },
@@ -112,14 +112,12 @@ export const createDeviceStrategy: StrategyFactory = (context: StrategyContext):
       if (!current) throw fail('security.credentials.not_found', kuid, name);
       const login = changes.deviceId ?? current.login;
       const data = changes.secret === undefined ? current.data : { digest: digestOf(changes.secret).toString('hex') };
-      const outcome = await credentials.update({ kuid, login, data });
-      if (outcome === 'login_taken') throw fail('security.credentials.login_taken', login);
-      if (outcome === false) throw fail('security.credentials.not_found', kuid, name);
+      await updateCredentials(credentials, name, { kuid, login, data });
       return { deviceId: login, kuid };
     },
 
     async delete(kuid) {
-      if (!(await credentials.delete(kuid))) throw fail('security.credentials.not_found', kuid, name);
+      await deleteCredentials(credentials, name, kuid);
     },
 
     getInfo: async (kuid) => describe(await credentials.findByKuid(kuid)),

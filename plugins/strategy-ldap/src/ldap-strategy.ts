@@ -1,5 +1,9 @@
 import {
+  assertLoginFree,
+  deleteCredentials,
   fail,
+  insertCredentials,
+  updateCredentials,
   type CredentialInfo,
   type CredentialRecord,
   type Logger,
@@ -99,9 +103,7 @@ export class LdapStrategyPlugin implements StrategyPlugin {
    */
   async validate(credentials: Record<string, unknown>, kuid: string | null, isUpdate: boolean): Promise<void> {
     const { username } = parseLdapCredentials(credentials, isUpdate);
-    if (username === undefined) return;
-    const holder = await this.#credentials.findByLogin(username);
-    if (holder && holder.kuid !== kuid) throw fail('security.credentials.login_taken', username);
+    if (username !== undefined) await assertLoginFree(this.#credentials, username, kuid);
   }
 
   /**
@@ -111,10 +113,9 @@ export class LdapStrategyPlugin implements StrategyPlugin {
   async create(credentials: Record<string, unknown>, kuid: string): Promise<CredentialInfo> {
     const parsed = parseLdapCredentials(credentials, false);
     const login = parsed.username as string;
-    const outcome = await this.#credentials.insert({ kuid, login, data: withOverrides({}, parsed) });
-    if (outcome === 'login_taken') throw fail('security.credentials.login_taken', login);
-    if (outcome === 'kuid_taken') throw fail('security.credentials.already_exist', kuid, this.name);
-    return describe({ kuid, login, data: withOverrides({}, parsed) });
+    const record = { kuid, login, data: withOverrides({}, parsed) };
+    await insertCredentials(this.#credentials, this.name, record);
+    return describe(record);
   }
 
   /**
@@ -127,15 +128,13 @@ export class LdapStrategyPlugin implements StrategyPlugin {
     const current = await this.#credentials.findByKuid(kuid);
     if (!current) throw fail('security.credentials.not_found', kuid, this.name);
     const next = { kuid, login: parsed.username ?? current.login, data: withOverrides(current.data, parsed) };
-    const outcome = await this.#credentials.update(next);
-    if (outcome === 'login_taken') throw fail('security.credentials.login_taken', next.login);
-    if (outcome === false) throw fail('security.credentials.not_found', kuid, this.name);
+    await updateCredentials(this.#credentials, this.name, next);
     return describe(next);
   }
 
   /** @throws PortcullisError `security.credentials.not_found` (404) when the user has no ldap credentials */
   async delete(kuid: string): Promise<void> {
-    if (!(await this.#credentials.delete(kuid))) throw fail('security.credentials.not_found', kuid, this.name);
+    await deleteCredentials(this.#credentials, this.name, kuid);
   }
 
   async getInfo(kuid: string): Promise<CredentialInfo | null> {

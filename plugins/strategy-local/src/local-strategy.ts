@@ -1,6 +1,10 @@
 import { Strategy as PassportLocalStrategy } from 'passport-local';
 import {
+  assertLoginFree,
+  deleteCredentials,
   fail,
+  insertCredentials,
+  updateCredentials,
   type CredentialInfo,
   type CredentialRecord,
   type Logger,
@@ -102,9 +106,7 @@ export class LocalStrategyPlugin implements StrategyPlugin {
    */
   async validate(credentials: Record<string, unknown>, kuid: string | null, isUpdate: boolean): Promise<void> {
     const { username } = parseLocalCredentials(credentials, this.#config, isUpdate);
-    if (username === undefined) return;
-    const holder = await this.#credentials.findByLogin(username);
-    if (holder && holder.kuid !== kuid) throw fail('security.credentials.login_taken', username);
+    if (username !== undefined) await assertLoginFree(this.#credentials, username, kuid);
   }
 
   /**
@@ -116,9 +118,7 @@ export class LocalStrategyPlugin implements StrategyPlugin {
   async create(credentials: Record<string, unknown>, kuid: string): Promise<CredentialInfo> {
     const { username, password } = parseLocalCredentials(credentials, this.#config, false);
     const data: StoredPassword = { hash: await this.#hasher.hash(password), passwordUpdatedAt: Date.now() };
-    const outcome = await this.#credentials.insert({ kuid, login: username, data: { ...data } });
-    if (outcome === 'login_taken') throw fail('security.credentials.login_taken', username);
-    if (outcome === 'kuid_taken') throw fail('security.credentials.already_exist', kuid, this.name);
+    await insertCredentials(this.#credentials, this.name, { kuid, login: username, data: { ...data } });
     return { username, kuid };
   }
 
@@ -135,15 +135,13 @@ export class LocalStrategyPlugin implements StrategyPlugin {
     const data: Record<string, unknown> = changes.password === undefined
       ? current.data
       : { ...current.data, hash: await this.#hasher.hash(changes.password), passwordUpdatedAt: Date.now() };
-    const outcome = await this.#credentials.update({ kuid, login, data });
-    if (outcome === 'login_taken') throw fail('security.credentials.login_taken', login);
-    if (outcome === false) throw fail('security.credentials.not_found', kuid, this.name);
+    await updateCredentials(this.#credentials, this.name, { kuid, login, data });
     return { username: login, kuid };
   }
 
   /** @throws PortcullisError `security.credentials.not_found` (404) when the user has no local credentials */
   async delete(kuid: string): Promise<void> {
-    if (!(await this.#credentials.delete(kuid))) throw fail('security.credentials.not_found', kuid, this.name);
+    await deleteCredentials(this.#credentials, this.name, kuid);
   }
 
   async getInfo(kuid: string): Promise<CredentialInfo | null> {
