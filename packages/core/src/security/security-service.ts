@@ -1,7 +1,6 @@
 import { fail } from '../errors/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { DocumentStore, ProfileRecord, RoleRecord, SessionStore, UserRecord, UserStore } from '../storage/ports.js';
-import { SingleFlight } from '../storage/single-flight.js';
 import { ADMIN_PROFILE_ID, DEFAULT_PROFILES, DEFAULT_ROLES } from './defaults.js';
 import { describeRights, isAllowed, type RightEntry, type RightsTarget } from './rights.js';
 import { ANONYMOUS_KUID, type Profile, type Role } from './types.js';
@@ -12,6 +11,9 @@ export const ANONYMOUS_USER: Readonly<UserRecord> = Object.freeze({
   _id: ANONYMOUS_KUID,
   content: { profileIds: ['anonymous'], name: 'Anonymous' },
 });
+
+/** The ids the anonymous user answers to. */
+const isAnonymous = (kuid: string): boolean => kuid === ANONYMOUS_KUID || kuid === 'anonymous';
 
 export interface SecurityStores {
   users: UserStore;
@@ -36,7 +38,6 @@ export class SecurityService {
   private roles = new Map<string, Role>();
   private profiles = new Map<string, Profile>();
   private readonly cache: UserCache;
-  private readonly reads = new SingleFlight<string, UserRecord | null>();
   /** Rights decisions by set of profiles, controller and action; roles and profiles change only in init(). */
   private readonly decisions = new Map<string, Map<string, Map<string, boolean>>>();
   /** The key of a user's set of profiles, per profileIds array: cached users keep theirs, so most checks build no string. */
@@ -62,20 +63,14 @@ export class SecurityService {
 
   /** The user, the anonymous user for "-1" / "anonymous", or null. Served from the cache when it can. */
   async getUser(kuid: string): Promise<UserRecord | null> {
-    const cached = this.cachedUser(kuid);
-    if (cached) return cached;
+    if (isAnonymous(kuid)) return ANONYMOUS_USER;
     // Concurrent misses share one query; a read that a change overtook is not cached.
-    const ticket = this.cache.ticket();
-    return this.reads.run(kuid, ticket, async () => {
-      const user = await this.stores.users.get(kuid);
-      if (user) this.cache.set(user, ticket);
-      return user;
-    });
+    return this.cache.getOrLoad(kuid, () => this.stores.users.get(kuid));
   }
 
   /** The user when this node holds it in memory (no I/O); `undefined` when only {@link getUser} can tell. */
   cachedUser(kuid: string): UserRecord | undefined {
-    if (kuid === ANONYMOUS_KUID || kuid === 'anonymous') return ANONYMOUS_USER;
+    if (isAnonymous(kuid)) return ANONYMOUS_USER;
     return this.cache.get(kuid)?.user;
   }
 

@@ -1,4 +1,5 @@
 import type { UserRecord } from '../storage/ports.js';
+import { SingleFlight } from '../storage/single-flight.js';
 
 interface Entry {
   user: UserRecord;
@@ -16,6 +17,7 @@ interface Entry {
  */
 export class UserCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly loads = new SingleFlight<string, UserRecord | null>();
   private epoch = 0;
 
   constructor(
@@ -30,6 +32,21 @@ export class UserCache {
       return undefined;
     }
     return entry;
+  }
+
+  /**
+   * The cached user, else what `load` reads from the database, cached unless a drop overtook the
+   * read. Concurrent misses of one user share one load.
+   */
+  getOrLoad(kuid: string, load: () => Promise<UserRecord | null>): Promise<UserRecord | null> {
+    const cached = this.get(kuid);
+    if (cached) return Promise.resolve(cached.user);
+    const ticket = this.epoch;
+    return this.loads.run(kuid, ticket, async () => {
+      const user = await load();
+      if (user) this.set(user, ticket);
+      return user;
+    });
   }
 
   ticket(): number {

@@ -2,8 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { PortcullisError } from '../../errors/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Session, SessionStore, TokenKind } from '../ports.js';
-import { SingleFlight } from '../single-flight.js';
-import { SessionCache } from './session-cache.js';
+import { SessionCache } from '../session-cache.js';
 
 /** What the Redis session store needs from the config (`config.redis`). */
 export interface RedisSessionStoreOptions {
@@ -88,7 +87,6 @@ export class RedisSessionStore implements SessionStore {
   private readonly listeners = new Set<RevocationListener>();
   private readonly userListeners = new Set<(kuid: string | null) => void>();
   private readonly cache: SessionCache;
-  private readonly reads = new SingleFlight<string, Session | null>();
   private readonly channel: string;
 
   private constructor(
@@ -147,18 +145,13 @@ export class RedisSessionStore implements SessionStore {
 
   /** From this node's cache when it holds the session, else from Redis (and then cached); concurrent misses share one read. */
   get(id: string): Promise<Session | null> {
-    const cached = this.cache.get(id);
-    if (cached !== undefined) return Promise.resolve(cached);
-    const ticket = this.cache.ticket();
-    return this.reads.run(id, ticket, () => this.call(async () => {
+    return this.cache.getOrLoad(id, () => this.call(async () => {
       const fields = await this.client.hgetall(this.sessionKey(id));
       if (fields.kuid === undefined || fields.kind === undefined) return null;
-      const session: Session = Object.freeze({
+      return {
         id, kuid: fields.kuid, kind: fields.kind as TokenKind,
         expiresAt: Number(fields.expiresAt), ttl: Number(fields.ttl), refreshed: fields.refreshed === '1',
-      });
-      this.cache.set(session, ticket);
-      return session;
+      };
     }));
   }
 

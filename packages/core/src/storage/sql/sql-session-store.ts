@@ -1,8 +1,7 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import type { Logger } from '../../logging/logger.js';
 import type { Session, SessionStore, TokenKind } from '../ports.js';
-import { SessionCache } from '../redis/session-cache.js';
-import { SingleFlight } from '../single-flight.js';
+import { SessionCache } from '../session-cache.js';
 import { guard } from './sql-errors.js';
 import type { Tables } from './tables.js';
 
@@ -36,7 +35,6 @@ export class SqlSessionStore implements SessionStore {
   private readonly purgeTimer: NodeJS.Timeout;
 
   private readonly cache: SessionCache | undefined;
-  private readonly reads = new SingleFlight<string, Session | null>();
   /** The data_version this process's cache reflects. */
   private version = 0;
 
@@ -79,23 +77,16 @@ export class SqlSessionStore implements SessionStore {
   }
 
   get(id: string): Promise<Session | null> {
-    const cache = this.current();
-    const cached = cache?.get(id);
-    if (cached !== undefined) return Promise.resolve(cached);
     const read = () => guard(UNAVAILABLE, async () => {
       const row = await this.db.selectFrom('sessions').selectAll()
         .where('id', '=', id).where(live(Date.now())).executeTakeFirst();
       if (row === undefined) return null;
-      const session: Session = Object.freeze({
+      return {
         id: row.id, kuid: row.kuid, kind: row.kind as TokenKind,
         expiresAt: Number(row.expires_at), ttl: Number(row.ttl), refreshed: row.refreshed === 1,
-      });
-      cache?.set(session, ticket);
-      return session;
+      };
     });
-    if (!cache) return read();
-    const ticket = cache.ticket();
-    return this.reads.run(id, ticket, read);
+    return this.current()?.getOrLoad(id, read) ?? read();
   }
 
   /** The cache, emptied first when another connection committed to the file since it was filled. */

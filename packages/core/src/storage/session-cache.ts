@@ -1,9 +1,11 @@
-import type { Session } from '../ports.js';
+import type { Session } from './ports.js';
+import { SingleFlight } from './single-flight.js';
 
 /**
- * Sessions this node read lately, so that most token checks need no Redis round trip. It is
- * trusted only while the node is subscribed to the revocation channel: every deletion and
- * refresh, on any node, drops the entry everywhere, and a lost subscription empties it. An
+ * Sessions this node read lately, so that most token checks need no round trip to the session
+ * store. Its store says when to trust it: Redis while the node is subscribed to the revocation
+ * channel (every deletion and refresh, on any node, drops the entry everywhere, and a lost
+ * subscription empties it), SQLite while no other connection has committed to the file. An
  * entry lives `ttl` ms at most, in case a subscription dies without the node noticing.
  *
  * A read that started before an invalidation must not store what it read: `ticket()` taken
@@ -11,6 +13,7 @@ import type { Session } from '../ports.js';
  */
 export class SessionCache {
   private readonly entries = new Map<string, { session: Readonly<Session>; until: number }>();
+  private readonly loads = new SingleFlight<string, Session | null>();
   private epoch = 0;
   private enabled = false;
 
@@ -34,6 +37,23 @@ export class SessionCache {
       return null;
     }
     return entry.session;
+  }
+
+  /**
+   * The cached session, else what `load` reads from the store, cached unless an invalidation
+   * overtook the read. Concurrent misses of one id share one load.
+   */
+  getOrLoad(id: string, load: () => Promise<Session | null>): Promise<Session | null> {
+    const cached = this.get(id);
+    if (cached !== undefined) return Promise.resolve(cached);
+    const ticket = this.ticket();
+    return this.loads.run(id, ticket, async () => {
+      const session = await load();
+      if (session === null) return null;
+      this.set(session, ticket);
+      // Callers that shared the load share the object too.
+      return Object.freeze(session);
+    });
   }
 
   /** The invalidation counter now; while the cache is off (revocations unheard) every ticket is new, so no read is shared either. */
