@@ -123,6 +123,10 @@ describe('e2e: ldap strategy against slapd', function () {
       failed(claim, 'security.credentials.self_service_forbidden', 403);
       expect(claim.error!.message).to.include('"username"');
       expect(ok(await client.call({ controller: 'security', action: 'getUserStrategies', jwt: admin, _id: 'frank' }))).to.deep.equal({ strategies: ['local'], total: 1 });
+      // Signing up is choosing credentials about oneself too.
+      const signUp = await client.call({ controller: 'security', action: 'createRestrictedUser', jwt: admin, _id: 'signup', body: { credentials: { local: { username: 'signup', password: 'signup-password-long' }, ldap: { username: 'carol' } } } });
+      failed(signUp, 'security.credentials.self_service_forbidden', 403);
+      failed(await client.call({ controller: 'security', action: 'getUser', jwt: admin, _id: 'signup' }), 'security.user.not_found', 404);
       // What administrators set, they still may.
       ok(await client.call({ controller: 'security', action: 'createCredentials', jwt: admin, strategy: 'ldap', _id: 'frank', body: { username: 'frank' } }));
       ok(await client.call({ controller: 'security', action: 'updateCredentials', jwt: admin, strategy: 'ldap', _id: 'frank', body: { searchFilter: '(uid=frank)' } }));
