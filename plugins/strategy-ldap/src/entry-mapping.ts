@@ -35,33 +35,29 @@ export class EntryMapping {
    * @throws security.profile.not_found when provisioning names a profile that does not exist
    */
   async resolve(entry: DirectoryEntry, typed: string | undefined): Promise<VerifyResult> {
-    const { config, bindings, provisioner } = this.dependencies;
+    const { config, credentials, bindings, provisioner } = this.dependencies;
     const key = entryKeyOf(entry, config.entryKeyAttribute);
     if (key === null) return this.refuse('the directory entry has no single entryKeyAttribute value: login refused', { dn: entry.dn, attribute: config.entryKeyAttribute });
     const found = await this.candidate(entry, typed);
     if (found === null) return FAILURE;
-    const candidate = found.record;
-    let kuid: string;
-    if (candidate) {
-      const refusal = await this.claim(candidate.kuid, key, entry);
-      if (refusal) return refusal;
-      kuid = candidate.kuid;
-    } else {
-      const holder = await bindings.holderOf(key);
-      if (holder !== null) {
-        kuid = holder;
-      } else if (provisioner) {
-        kuid = await provisioner.provision(found.login, entry);
-        const refusal = await this.claim(kuid, key, entry);
-        if (refusal) return refusal;
-        return { kuid };
-      } else {
-        return FAILURE;
-      }
+    if (found.record) return this.landIn(found.record, key, entry);
+    // No credentials hold this login: the entry's own user, when it has one (its login was renamed).
+    const holder = await bindings.holderOf(key);
+    if (holder !== null) {
+      const record = await credentials.findByKuid(holder);
+      return record ? this.landIn(record, key, entry) : FAILURE;
     }
-    const record = candidate ?? (await this.dependencies.credentials.findByKuid(kuid));
-    if (record?.data[PROVISIONED] === true) await provisioner?.refresh(kuid, entry);
-    return { kuid };
+    if (!provisioner) return FAILURE;
+    const kuid = await provisioner.provision(found.login, entry);
+    return (await this.claim(kuid, key, entry)) ?? { kuid };
+  }
+
+  /** Lands in these credentials once they are bound to the entry; a provisioned user then follows it. */
+  private async landIn(record: CredentialRecord, key: EntryKey, entry: DirectoryEntry): Promise<VerifyResult> {
+    const refusal = await this.claim(record.kuid, key, entry);
+    if (refusal) return refusal;
+    if (record.data[PROVISIONED] === true) await this.dependencies.provisioner?.refresh(record.kuid, entry);
+    return { kuid: record.kuid };
   }
 
   /**
