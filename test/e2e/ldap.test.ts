@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import type { Portcullis } from '@portcullis/server';
-import { TRANSPORTS, type ApiClient } from '../support/clients.js';
+import { HttpClient, TRANSPORTS, type ApiClient } from '../support/clients.js';
 import { createUser, failed, firstAdmin, login, ok } from '../support/fixtures.js';
-import { startNode, TestStores, type Mode } from '../support/node.js';
+import { MODES, startNode, TestStores, type Mode } from '../support/node.js';
 import { startSlapd, type Slapd } from '../support/slapd.js';
-import { GROUPS, GROUPS_DN, PEOPLE_DN, SERVICE, USERS } from '../support/slapd-fixture.js';
+import { CONTRACTORS_DN, GROUPS, GROUPS_DN, PEOPLE_DN, SERVICE, USERS } from '../support/slapd-fixture.js';
 
 const INJECTIONS = ['*', 'admin*', '*)(uid=*', 'x)(|(uid=*'];
 
@@ -177,4 +177,27 @@ describe('e2e: ldap strategy against slapd', function () {
 
   for (const transport of TRANSPORTS) scenarios('embedded', transport);
   scenarios('production', TRANSPORTS[0]!);
+
+  for (const mode of MODES) {
+    it(`(${mode}) never merges two entries sharing a uid, even through a node that searches where the other one lives`, async () => {
+      const stores = new TestStores(mode);
+      const nodes: Portcullis[] = [];
+      try {
+        nodes.push(await startNode(stores, { plugins: { ldap: ldapConfig(slapd) } }));
+        nodes.push(await startNode(stores, { plugins: { ldap: { ...ldapConfig(slapd), searchBase: CONTRACTORS_DN } } }));
+        const [people, contractors] = nodes.map((node) => new HttpClient(node.url)) as [HttpClient, HttpClient];
+        const admin = await firstAdmin(people);
+        const alice = ok<{ _id: string }>(await ldapLogin(people, 'alice', USERS.alice.password))._id;
+        const before = ok(await people.call({ controller: 'security', action: 'getUser', jwt: admin, _id: alice }));
+        expect(before).to.have.nested.property('_source.name', USERS.alice.cn);
+        failed(await ldapLogin(contractors, 'alice', USERS.aliceTwin.password), 'plugin.strategy.missing_user', 401);
+        expect(ok(await contractors.call({ controller: 'security', action: 'getUser', jwt: admin, _id: alice })), 'nothing of the twin copied').to.deep.equal(before);
+        expect(ok(await contractors.call({ controller: 'security', action: 'getCredentialsById', jwt: admin, strategy: 'ldap', _id: 'alice' }))).to.deep.equal({ username: 'alice', kuid: alice });
+        expect(ok<{ _id: string }>(await ldapLogin(people, 'alice', USERS.alice.password))._id).to.equal(alice);
+      } finally {
+        for (const node of nodes) await node.stop();
+        await stores.destroy();
+      }
+    });
+  }
 });
