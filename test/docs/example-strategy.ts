@@ -78,6 +78,8 @@ export const createDeviceStrategy: StrategyFactory = (context: StrategyContext):
   return {
     name,
     fields: FIELDS,
+    // A device's owner may rotate its secret; which device it is belongs to whoever registered it.
+    selfEditableFields: ['secret'],
 
     createPassportStrategy: (verify) => new CustomStrategy(verify),
 

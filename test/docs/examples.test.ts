@@ -201,6 +201,20 @@ describe('docs: the worked plugin example of docs/plugins.md', () => {
       expect(refused['error']).to.include({ id: 'plugin.strategy.missing_user', message: 'wrong device id or secret' });
     });
 
+    it('lets a device rotate its own secret, never choose its deviceId', async () => {
+      const rotated = `${secret}-rotated`;
+      const { jwt } = (await post('/_login/device', { deviceId: 'sensor-1', secret }))['result'] as { jwt: string };
+      const put = async (body: unknown): Promise<Frame> => (await (await fetch(`${node.url}/_me/credentials/device/_update`, {
+        method: 'PUT', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${jwt}` }, body: JSON.stringify(body),
+      })).json()) as Frame;
+      const refused = await put({ deviceId: 'sensor-admin' });
+      expect(refused).to.include({ status: 403 });
+      expect(refused['error']).to.include({ id: 'security.credentials.self_service_forbidden' });
+      expect((await put({ secret: rotated }))['error']).to.equal(null);
+      expect((await post('/_login/device', { deviceId: 'sensor-1', secret: rotated }))['error']).to.equal(null);
+      expect((await post('/_login/device', { deviceId: 'sensor-admin', secret: rotated }))['error']).to.include({ id: 'plugin.strategy.missing_user' });
+    });
+
     it('reads its own config namespace (plugins.device)', async () => {
       const refused = await post('/users/sensor-2/_create', { content: { profileIds: ['default'] }, credentials: { device: { deviceId: 'sensor-2', secret: 'x'.repeat(39) } } }, admin);
       expect(refused['error']).to.include({ id: 'security.credentials.rejected', status: 400 });
@@ -227,4 +241,5 @@ strategyConformance({
   loginArgs: () => [],
   wrongLoginArgs: () => [],
   passportRequest: (credentials): PassportRequest => ({ method: 'POST', url: '/_login/device', body: credentials, query: {}, headers: {}, ip: '127.0.0.1' }),
+  selfEditableFields: ['secret'],
 });

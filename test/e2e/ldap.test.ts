@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import type { Portcullis } from '@portcullis/server';
-import { TRANSPORTS, type ApiClient } from '../support/clients.js';
+import { HttpClient, TRANSPORTS, type ApiClient } from '../support/clients.js';
 import { createUser, failed, firstAdmin, login, ok } from '../support/fixtures.js';
-import { startNode, TestStores, type Mode } from '../support/node.js';
+import { MODES, startNode, TestStores, type Mode } from '../support/node.js';
 import { startSlapd, type Slapd } from '../support/slapd.js';
-import { GROUPS, GROUPS_DN, PEOPLE_DN, SERVICE, USERS } from '../support/slapd-fixture.js';
+import { CONTRACTORS_DN, GROUPS, GROUPS_DN, PEOPLE_DN, SERVICE, USERS } from '../support/slapd-fixture.js';
 
 const INJECTIONS = ['*', 'admin*', '*)(uid=*', 'x)(|(uid=*'];
 
@@ -108,6 +108,59 @@ describe('e2e: ldap strategy against slapd', function () {
       expect(ok<{ _id: string }>(await ldapLogin(client, 'BOB', USERS.bob.password))._id).to.equal(token._id);
     });
 
+    it('refuses users choosing the directory entry their ldap credentials name (security.credentials.self_service_forbidden)', async () => {
+      const alice = ok<{ jwt: string }>(await ldapLogin(client, 'alice', USERS.alice.password)).jwt;
+      for (const body of [{ username: 'bob' }, { bindDN: USERS.bob.dn }, { searchBase: PEOPLE_DN, searchFilter: '(uid=bob)' }]) {
+        failed(await client.call({ controller: 'auth', action: 'updateMyCredentials', jwt: alice, strategy: 'ldap', body }), 'security.credentials.self_service_forbidden', 403);
+        failed(await client.call({ controller: 'auth', action: 'validateMyCredentials', jwt: alice, strategy: 'ldap', body }), 'security.credentials.self_service_forbidden', 403);
+      }
+      expect(ok(await client.call({ controller: 'security', action: 'getCredentials', jwt: admin, strategy: 'ldap', _id: 'alice' }))).to.deep.equal({ username: 'alice', kuid: 'alice' });
+      // Nor can a local user whose rights allow auth:createMyCredentials (an administrator's, here)
+      // give themselves ldap credentials naming someone's entry: the security controller is the way.
+      await createUser(client, admin, 'frank', 'frank-local', 'frank-local-password', ['admin']);
+      const frank = await login(client, 'frank-local', 'frank-local-password');
+      const claim = await client.call({ controller: 'auth', action: 'createMyCredentials', jwt: frank, strategy: 'ldap', body: { username: 'carol' } });
+      failed(claim, 'security.credentials.self_service_forbidden', 403);
+      expect(claim.error!.message).to.include('"username"');
+      expect(ok(await client.call({ controller: 'security', action: 'getUserStrategies', jwt: admin, _id: 'frank' }))).to.deep.equal({ strategies: ['local'], total: 1 });
+      // Signing up is choosing credentials about oneself too.
+      const signUp = await client.call({ controller: 'security', action: 'createRestrictedUser', jwt: admin, _id: 'signup', body: { credentials: { local: { username: 'signup', password: 'signup-password-long' }, ldap: { username: 'carol' } } } });
+      failed(signUp, 'security.credentials.self_service_forbidden', 403);
+      failed(await client.call({ controller: 'security', action: 'getUser', jwt: admin, _id: 'signup' }), 'security.user.not_found', 404);
+      // What administrators set, they still may.
+      ok(await client.call({ controller: 'security', action: 'createCredentials', jwt: admin, strategy: 'ldap', _id: 'frank', body: { username: 'frank' } }));
+      ok(await client.call({ controller: 'security', action: 'updateCredentials', jwt: admin, strategy: 'ldap', _id: 'frank', body: { searchFilter: '(uid=frank)' } }));
+    });
+
+    it('refuses credentials an administrator pointed at an entry bound to another user, as a wrong password', async () => {
+      expect(ok<{ _id: string }>(await ldapLogin(client, 'alice', USERS.alice.password))._id).to.equal('alice');
+      ok(await client.call({ controller: 'security', action: 'createUser', jwt: admin, _id: 'portal', body: { content: { profileIds: ['default'] }, credentials: { ldap: { username: 'portal', searchBase: PEOPLE_DN, searchFilter: '(uid=alice)' } } } }));
+      const refused = await ldapLogin(client, 'portal', USERS.alice.password);
+      failed(refused, 'plugin.strategy.missing_user', 401);
+      expect(refused.error).to.deep.equal((await ldapLogin(client, 'alice', 'not-her-password')).error);
+      const byDn = await client.call({ controller: 'security', action: 'createUser', jwt: admin, _id: 'mallory', body: { content: { profileIds: ['default'] }, credentials: { ldap: { username: 'mallory', bindDN: USERS.alice.dn } } } });
+      failed(byDn, 'security.credentials.login_taken', 412);
+      failed(await client.call({ controller: 'security', action: 'getUser', jwt: admin, _id: 'mallory' }), 'security.user.not_found', 404);
+      expect(ok<{ _id: string }>(await ldapLogin(client, 'alice', USERS.alice.password))._id).to.equal('alice');
+    });
+
+    it('binds one entry to one user when the first logins of two users finding it race', async () => {
+      const create = (kuid: string, ldap: Record<string, unknown>) =>
+        client.call({ controller: 'security', action: 'createUser', jwt: admin, _id: kuid, body: { content: { profileIds: ['default'] }, credentials: { ldap } } });
+      ok(await create('carol-a', { username: 'carol' }));
+      ok(await create('carol-b', { username: 'carol-b', searchFilter: '(uid=carol)' }));
+      const answers = await Promise.all([ldapLogin(client, 'carol', USERS.carol.password), ldapLogin(client, 'carol-b', USERS.carol.password)]);
+      const winners = answers.filter((answer) => answer.error === null);
+      expect(winners, JSON.stringify(answers.map((answer) => answer.error))).to.have.length(1);
+      for (const answer of answers) if (answer.error) failed(answer, 'plugin.strategy.missing_user', 401);
+      const winner = (winners[0]!.result as { _id: string })._id;
+      for (const username of ['carol', 'carol-b']) {
+        const again = await ldapLogin(client, username, USERS.carol.password);
+        if (again.error) failed(again, 'plugin.strategy.missing_user', 401);
+        else expect((again.result as { _id: string })._id).to.equal(winner);
+      }
+    });
+
     it('answers 503 quickly while slapd is down, keeps local logins and token checks working, and recovers without a restart', async () => {
       const held = await login(client, 'dave-local', 'dave-local-password');
       await slapd.stop();
@@ -124,4 +177,27 @@ describe('e2e: ldap strategy against slapd', function () {
 
   for (const transport of TRANSPORTS) scenarios('embedded', transport);
   scenarios('production', TRANSPORTS[0]!);
+
+  for (const mode of MODES) {
+    it(`(${mode}) never merges two entries sharing a uid, even through a node that searches where the other one lives`, async () => {
+      const stores = new TestStores(mode);
+      const nodes: Portcullis[] = [];
+      try {
+        nodes.push(await startNode(stores, { plugins: { ldap: ldapConfig(slapd) } }));
+        nodes.push(await startNode(stores, { plugins: { ldap: { ...ldapConfig(slapd), searchBase: CONTRACTORS_DN } } }));
+        const [people, contractors] = nodes.map((node) => new HttpClient(node.url)) as [HttpClient, HttpClient];
+        const admin = await firstAdmin(people);
+        const alice = ok<{ _id: string }>(await ldapLogin(people, 'alice', USERS.alice.password))._id;
+        const before = ok(await people.call({ controller: 'security', action: 'getUser', jwt: admin, _id: alice }));
+        expect(before).to.have.nested.property('_source.name', USERS.alice.cn);
+        failed(await ldapLogin(contractors, 'alice', USERS.aliceTwin.password), 'plugin.strategy.missing_user', 401);
+        expect(ok(await contractors.call({ controller: 'security', action: 'getUser', jwt: admin, _id: alice })), 'nothing of the twin copied').to.deep.equal(before);
+        expect(ok(await contractors.call({ controller: 'security', action: 'getCredentialsById', jwt: admin, strategy: 'ldap', _id: 'alice' }))).to.deep.equal({ username: 'alice', kuid: alice });
+        expect(ok<{ _id: string }>(await ldapLogin(people, 'alice', USERS.alice.password))._id).to.equal(alice);
+      } finally {
+        for (const node of nodes) await node.stop();
+        await stores.destroy();
+      }
+    });
+  }
 });

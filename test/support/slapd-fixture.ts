@@ -9,6 +9,8 @@ export const PEOPLE_DN = `ou=people,${BASE_DN}`;
 export const GROUPS_DN = `ou=groups,${BASE_DN}`;
 /** An OU holding one entry only: an unescaped wildcard filter there matches exactly one user. */
 export const SOLO_DN = `ou=solo,${BASE_DN}`;
+/** An OU whose entries share a `uid` with entries of ou=people: two entries, one login value. */
+export const CONTRACTORS_DN = `ou=contractors,${BASE_DN}`;
 export const ADMIN = { dn: `cn=admin,${BASE_DN}`, password: 'directory-admin-pw' };
 export const SERVICE = { dn: `cn=portcullis,ou=services,${BASE_DN}`, password: 'service-account-pw' };
 
@@ -39,6 +41,8 @@ export const USERS = {
   special: person('o(neil)*', 'oneil-directory-pw', 'Jack O(Neil)'),
   /** The only entry of ou=solo: what `*` or `admin*` would match if the filter were not escaped. */
   soloAdmin: person('admin', 'solo-admin-directory-pw', 'Solo Admin', SOLO_DN),
+  /** Another entry whose uid is "alice", with its own password: the same login value, another person. */
+  aliceTwin: person('alice', 'alice-twin-directory-pw', 'Alice Twin', CONTRACTORS_DN),
 } as const;
 
 /** Interchangeable users for the conformance suite (the same password, distinct logins). */
@@ -64,7 +68,7 @@ export function ssha(password: string): string {
 export function fixtureLdif(): string {
   const entries: string[] = [
     `dn: ${BASE_DN}\nobjectClass: dcObject\nobjectClass: organization\ndc: example\no: Example`,
-    ...['people', 'groups', 'services', 'solo'].map((ou) => `dn: ou=${ou},${BASE_DN}\nobjectClass: organizationalUnit\nou: ${ou}`),
+    ...['people', 'groups', 'services', 'solo', 'contractors'].map((ou) => `dn: ou=${ou},${BASE_DN}\nobjectClass: organizationalUnit\nou: ${ou}`),
     `dn: ${SERVICE.dn}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: portcullis\nuserPassword: ${ssha(SERVICE.password)}`,
     ...[...Object.values(USERS), ...CONFORMANCE_USERS].map(personLdif),
     ...[GROUPS.staff, GROUPS.admins].map((group) => [

@@ -8,6 +8,7 @@ export { SecurityService, ANONYMOUS_USER, type SecurityStores } from './security
 export type * from './storage/ports.js';
 export * from './strategies/strategy-plugin.js';
 export { scopeCredentials } from './strategies/scoped-credentials.js';
+export { assertSelfEditable, fieldsRefusedToSelf, bindingsNamespace } from './strategies/self-service.js';
 export { assertLoginFree, deleteCredentials, insertCredentials, updateCredentials } from './strategies/credential-writes.js';
 export { StrategyRegistry, type StrategyRegistryOptions } from './strategies/strategy-registry.js';
 export { runPassport, verifyAdapter, type LoginOutcome } from './strategies/passport-adapter.js';

@@ -11,3 +11,14 @@ export async function refusal(promise: Promise<unknown>): Promise<PortcullisErro
   }
   throw new Error('expected a refusal');
 }
+
+/** Runs `action`, which must throw a PortcullisError, and returns that error. */
+export function thrown(action: () => unknown): PortcullisError {
+  try {
+    action();
+  } catch (error) {
+    expect(error).to.be.instanceOf(PortcullisError);
+    return error as PortcullisError;
+  }
+  throw new Error('expected an error');
+}

@@ -54,6 +54,7 @@ export const ldapStrategyConfigSchema = z
     searchScope: scope.default('sub').describe('Scope of the user search'),
     searchAttributes: z.array(attribute).min(1).optional().describe('Attributes read from the user entry (default: all user attributes); usernameAttribute and mapped attributes are added'),
     usernameAttribute: attribute.default('uid').describe('Attribute holding the login an entry maps to in the ldap credentials registry (Active Directory: sAMAccountName)'),
+    entryKeyAttribute: attribute.optional().describe('Stable attribute that keys a directory entry to at most one user (OpenLDAP: entryUUID, Active Directory: objectGUID); absent: the entry\'s DN, in canonical form'),
     groupSearch: groupSearchSchema.optional().describe('Group search, run after a successful bind; its results feed provisioning.groupProfiles (absent: no group search)'),
     tls: tlsSchema,
     connectTimeout: milliseconds(5000, 'Milliseconds to open a connection (TCP and TLS) before the login fails with plugin.strategy.unavailable'),

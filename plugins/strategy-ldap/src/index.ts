@@ -10,3 +10,6 @@ export { escapeFilterValue, fillFilter, isFilterTemplate, isDistinguishedName } 
 export { classifyDirectoryError, type DirectoryErrorKind } from './directory-errors.js';
 export { Provisioner, PROVISIONED } from './provisioning.js';
 export { serverOptions } from './server-options.js';
+export { EntryBindings, type BindOutcome } from './entry-bindings.js';
+export { EntryMapping, type EntryMappingDependencies } from './entry-mapping.js';
+export { dnKey, entryKeyOf, type EntryKey } from './entry-key.js';

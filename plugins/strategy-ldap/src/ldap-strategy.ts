@@ -15,9 +15,12 @@ import {
 } from '@portcullis/core';
 import type { LdapStrategyConfig } from './config.js';
 import { LDAP_STRATEGY_FIELDS, foldLogin, parseLdapCredentials, storedOverrides, type LdapCredentials } from './credentials-input.js';
-import { asEntry, loginOf } from './directory-entry.js';
+import { asEntry } from './directory-entry.js';
 import { DirectoryStrategy, WRONG_CREDENTIALS } from './directory-strategy.js';
-import { PROVISIONED, type Provisioner } from './provisioning.js';
+import { EntryBindings } from './entry-bindings.js';
+import { dnKey } from './entry-key.js';
+import { EntryMapping } from './entry-mapping.js';
+import type { Provisioner } from './provisioning.js';
 import { serverOptions } from './server-options.js';
 
 const FAILURE = { kuid: null, message: WRONG_CREDENTIALS } as const;
@@ -26,6 +29,8 @@ export interface LdapStrategyDependencies {
   name: string;
   config: Readonly<LdapStrategyConfig>;
   credentials: StrategyCredentials;
+  /** The strategy's bindings namespace (StrategyContext.bindings): which entry each user is bound to. */
+  bindings: StrategyCredentials;
   /** Present when provisioning is enabled. */
   provisioner?: Provisioner | undefined;
   logger: Logger;
@@ -34,23 +39,28 @@ export interface LdapStrategyDependencies {
 /**
  * Directory logins mapped to Portcullis users through the `ldap` credentials registry:
  * `{username}` (the directory login, kept lower-cased) plus optional per-user search overrides
- * (`bindDN`, `searchBase`, `searchFilter`). The directory checks the password; this plugin
- * never stores one.
+ * (`bindDN`, `searchBase`, `searchFilter`), each bound to one directory entry (entry-mapping.ts).
+ * The directory checks the password; this plugin never stores one.
  */
 export class LdapStrategyPlugin implements StrategyPlugin {
   readonly name: string;
   readonly fields = LDAP_STRATEGY_FIELDS;
+  /** Every field names the user's directory entry: only administrators set them (SECURITY.md, "Identity and integrity"). */
+  readonly selfEditableFields = [] as const;
   readonly #config: Readonly<LdapStrategyConfig>;
   readonly #credentials: StrategyCredentials;
-  readonly #provisioner: Provisioner | undefined;
+  readonly #bindings: EntryBindings;
+  readonly #mapping: EntryMapping;
   readonly #logger: Logger;
 
   constructor(dependencies: LdapStrategyDependencies) {
     this.name = dependencies.name;
     this.#config = dependencies.config;
     this.#credentials = dependencies.credentials;
-    this.#provisioner = dependencies.provisioner;
+    this.#bindings = new EntryBindings(dependencies.bindings, dependencies.credentials);
     this.#logger = dependencies.logger;
+    const { config, credentials, provisioner, logger } = dependencies;
+    this.#mapping = new EntryMapping({ config, credentials, bindings: this.#bindings, provisioner, logger });
   }
 
   createPassportStrategy(verify: PassportVerify): DirectoryStrategy {
@@ -68,9 +78,7 @@ export class LdapStrategyPlugin implements StrategyPlugin {
   }
 
   /**
-   * Maps the entry the directory authenticated to a user. A login whose credentials hold search
-   * overrides is that user's (the overrides found the entry); otherwise the entry's
-   * `usernameAttribute` is looked up, and, when unknown, provisioned if enabled.
+   * Maps the entry the directory authenticated to a user ({@link EntryMapping.resolve}).
    * @returns `{kuid}`, or `{kuid: null, message: 'wrong username or password'}`
    * @throws security.profile.not_found when provisioning names a profile that does not exist
    */
@@ -78,19 +86,7 @@ export class LdapStrategyPlugin implements StrategyPlugin {
     const entry = asEntry(entryValue);
     if (!entry) return FAILURE;
     const typed = typeof request.body?.['username'] === 'string' ? request.body['username'] : undefined;
-    const pinned = typed === undefined ? null : await this.#credentials.findByLogin(foldLogin(typed));
-    let record: CredentialRecord | null = pinned && Object.keys(storedOverrides(pinned.data)).length > 0 ? pinned : null;
-    if (!record) {
-      const login = loginOf(entry, this.#config.usernameAttribute, typed);
-      if (login === null) {
-        this.#logger.warn({ dn: entry.dn, attribute: this.#config.usernameAttribute }, 'the directory entry has no usernameAttribute: login refused');
-        return FAILURE;
-      }
-      record = await this.#credentials.findByLogin(foldLogin(login));
-      if (!record) return this.#provisioner ? { kuid: await this.#provisioner.provision(foldLogin(login), entry) } : FAILURE;
-    }
-    if (record.data[PROVISIONED] === true) await this.#provisioner?.refresh(record.kuid, entry);
-    return { kuid: record.kuid };
+    return this.#mapping.resolve(entry, typed);
   }
 
   async exists(kuid: string): Promise<boolean> {
@@ -99,11 +95,16 @@ export class LdapStrategyPlugin implements StrategyPlugin {
 
   /**
    * @throws PortcullisError the ids of {@link parseLdapCredentials}, and
-   *   `security.credentials.login_taken` (412) when another user holds the login
+   *   `security.credentials.login_taken` (412) when another user holds the login, or the
+   *   directory entry its `bindDN` names (entries keyed by DN)
    */
   async validate(credentials: Record<string, unknown>, kuid: string | null, isUpdate: boolean): Promise<void> {
-    const { username } = parseLdapCredentials(credentials, isUpdate);
-    if (username !== undefined) await assertLoginFree(this.#credentials, username, kuid);
+    const parsed = parseLdapCredentials(credentials, isUpdate);
+    if (parsed.username !== undefined) await assertLoginFree(this.#credentials, parsed.username, kuid);
+    const key = this.#knownKey(parsed.overrides.bindDN);
+    if (key === null) return;
+    const holder = await this.#bindings.holderOf(key);
+    if (holder !== null && holder !== kuid) throw fail('security.credentials.login_taken', parsed.overrides.bindDN as string);
   }
 
   /**
@@ -115,6 +116,9 @@ export class LdapStrategyPlugin implements StrategyPlugin {
     const login = parsed.username as string;
     const record = { kuid, login, data: withOverrides({}, parsed) };
     await insertCredentials(this.#credentials, this.name, record);
+    // The user had no ldap credentials: a binding left for them is stale.
+    await this.#bindings.unbind(kuid);
+    await this.#bindKnownEntry(record, null);
     return describe(record);
   }
 
@@ -128,13 +132,18 @@ export class LdapStrategyPlugin implements StrategyPlugin {
     const current = await this.#credentials.findByKuid(kuid);
     if (!current) throw fail('security.credentials.not_found', kuid, this.name);
     const next = { kuid, login: parsed.username ?? current.login, data: withOverrides(current.data, parsed) };
+    // The login or an override changes which entry the credentials find: forget the old entry
+    // first, so that a crash in between leaves the credentials unbound, never bound to it.
+    await this.#bindings.unbind(kuid);
     await updateCredentials(this.#credentials, this.name, next);
+    await this.#bindKnownEntry(next, current);
     return describe(next);
   }
 
   /** @throws PortcullisError `security.credentials.not_found` (404) when the user has no ldap credentials */
   async delete(kuid: string): Promise<void> {
     await deleteCredentials(this.#credentials, this.name, kuid);
+    await this.#bindings.unbind(kuid);
   }
 
   async getInfo(kuid: string): Promise<CredentialInfo | null> {
@@ -145,6 +154,25 @@ export class LdapStrategyPlugin implements StrategyPlugin {
   async getById(username: string): Promise<CredentialInfo | null> {
     const record = await this.#credentials.findByLogin(foldLogin(username));
     return record && describe(record);
+  }
+
+  /** The entry key an administrator's `bindDN` names, when entries are keyed by DN; else null (known at the first login only). */
+  #knownKey(bindDN: string | null | undefined): string | null {
+    return typeof bindDN === 'string' && this.#config.entryKeyAttribute === undefined ? dnKey(bindDN) : null;
+  }
+
+  /**
+   * Binds credentials whose `bindDN` names their entry at once. When another user holds that
+   * entry (a race past validate), the credentials are put back as they were.
+   * @throws PortcullisError `security.credentials.login_taken` (412), naming the DN
+   */
+  async #bindKnownEntry(record: Omit<CredentialRecord, 'strategy'>, previous: Omit<CredentialRecord, 'strategy'> | null): Promise<void> {
+    const bindDN = storedOverrides(record.data).bindDN;
+    const key = this.#knownKey(bindDN);
+    if (key === null || (await this.#bindings.bind(record.kuid, key)) === 'bound') return;
+    if (previous) await updateCredentials(this.#credentials, this.name, previous);
+    else await deleteCredentials(this.#credentials, this.name, record.kuid);
+    throw fail('security.credentials.login_taken', bindDN as string);
   }
 }
 

@@ -31,6 +31,8 @@ export function serverOptions(config: Readonly<LdapStrategyConfig>, username: st
     ...(config.bindDN === undefined ? {} : { bindDN: config.bindDN, bindCredentials: config.bindCredentials }),
     ...search,
     searchAttributes: searchAttributes(config),
+    // The raw buffers of the entry, so that a binary key (objectGUID) is read exactly (entry-key.ts).
+    ...(config.entryKeyAttribute === undefined ? {} : { includeRaw: true }),
     ...groupOptions(config),
     timeout: config.timeout,
     connectTimeout: config.connectTimeout,
@@ -55,11 +57,11 @@ function tlsOptions(config: Readonly<LdapStrategyConfig>): ConnectionOptions {
 }
 
 /**
- * Only what the plugin reads: the login attribute and the mapped ones (plus any configured),
+ * Only what the plugin reads: the login attribute, the entry key and the mapped ones (plus any configured),
  * so that nothing else an entry holds, a password hash that an ACL lets through say, is read.
  */
 function searchAttributes(config: Readonly<LdapStrategyConfig>): string[] {
-  const wanted = [...(config.searchAttributes ?? []), config.usernameAttribute, ...Object.values(config.provisioning.attributes)];
+  const wanted = [...(config.searchAttributes ?? []), config.usernameAttribute, ...(config.entryKeyAttribute ? [config.entryKeyAttribute] : []), ...Object.values(config.provisioning.attributes)];
   return [...new Set(wanted)];
 }
 

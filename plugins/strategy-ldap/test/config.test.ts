@@ -17,6 +17,12 @@ describe('strategy-ldap/config', () => {
       expect(config.bindDN).to.equal(undefined);
     });
 
+    it('keys entries by DN unless entryKeyAttribute names an attribute', () => {
+      expect(parseLdapStrategyConfig(minimal, 'ldap').entryKeyAttribute).to.equal(undefined);
+      expect(parseLdapStrategyConfig({ ...minimal, entryKeyAttribute: 'objectGUID' }, 'ldap').entryKeyAttribute).to.equal('objectGUID');
+      expect(refusal({ ...minimal, entryKeyAttribute: '(uid=*)' }).message).to.include('plugins.ldap.entryKeyAttribute');
+    });
+
     it('freezes the result, nested objects included', () => {
       const config = parseLdapStrategyConfig({ ...minimal, provisioning: { attributes: { email: 'mail' } } }, 'ldap');
       expect(Object.isFrozen(config)).to.equal(true);

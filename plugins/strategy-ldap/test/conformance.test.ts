@@ -19,6 +19,8 @@ strategyConformance({
   validCredentials: () => ({ username: CONFORMANCE_USERS[next++ % CONFORMANCE_USERS.length]!.uid }),
   loginArgs: (credentials) => [entryFor(credentials['username'])],
   wrongLoginArgs: () => [entryFor('nobody-in-the-registry')],
+  // Every ldap field names the user's directory entry: administrators only.
+  selfEditableFields: [],
   passportRequest: (credentials) => ({
     method: 'POST', url: '/_login/ldap', body: { username: credentials['username'], password: CONFORMANCE_PASSWORD }, query: {}, headers: {}, ip: '127.0.0.1',
   }),

@@ -66,6 +66,14 @@ export interface StrategyContext {
   /** A child logger namespaced `portcullis:strategy:<name>`. */
   logger: Logger;
   /**
+   * A second credential namespace of the strategy (`<name>:binding`, which no strategy name
+   * can take): one record per user, whose `login` names the outside identity the user's
+   * credentials are bound to (a directory entry, an identity provider's subject). The shared
+   * database keeps it unique both ways: one identity per user, one user per identity.
+   * The core always provides it; contexts built by hand (tests) may leave it out.
+   */
+  bindings?: StrategyCredentials;
+  /**
    * User management, for plugins that provision users. The core always provides it; it is
    * optional so that contexts built by hand (tests) may leave it out. Usable from the first
    * login on: a call made before the node has finished starting fails with
@@ -86,6 +94,15 @@ export interface StrategyPlugin {
   readonly name: string;
   /** The credential fields, informative (security:getCredentialFields). */
   readonly fields: readonly string[];
+  /**
+   * The credential fields a user may set about themselves through auth:createMyCredentials,
+   * auth:updateMyCredentials and auth:validateMyCredentials (any field name, `fields` or not:
+   * a `currentPassword`, say). Whatever binds a login to a user (a directory entry, an
+   * external subject) belongs to administrators: leave it out. An empty list refuses those
+   * actions outright; absent lets users send every field (Kuzzle's behaviour).
+   * Administrators' actions (security:*Credentials, security:createUser) are not limited.
+   */
+  readonly selfEditableFields?: readonly string[];
   /**
    * Builds the Passport strategy. The plugin must create it with `passReqToCallback: true` and
    * hand it `verify` unchanged: the core's adapter calls {@link StrategyPlugin.verify}.

@@ -5,6 +5,7 @@ import { namespaced, type Logger } from '../logging/logger.js';
 import type { CredentialStore, UserRecord } from '../storage/ports.js';
 import { runPassport, verifyAdapter, type LoginOutcome } from './passport-adapter.js';
 import { scopeCredentials } from './scoped-credentials.js';
+import { bindingsNamespace } from './self-service.js';
 import {
   REQUIRED_METHODS, OPTIONAL_METHODS, type PassportRequest, type StrategyFactory, type StrategyPlugin, type StrategyUsers,
 } from './strategy-plugin.js';
@@ -59,7 +60,12 @@ export class StrategyRegistry {
     if (typeof factory !== 'function') throw fail('plugin.strategy.invalid_description', name, 'the plugin must export a factory function');
     const logger = namespaced(this.options.logger, `strategy:${name}`);
     const plugin = await factory({
-      name, config: this.options.pluginConfig[name], credentials: scopeCredentials(this.options.credentials, name), logger, users: this.usersFacet,
+      name,
+      config: this.options.pluginConfig[name],
+      credentials: scopeCredentials(this.options.credentials, name),
+      bindings: scopeCredentials(this.options.credentials, bindingsNamespace(name)),
+      logger,
+      users: this.usersFacet,
     });
     const strategy = this.check(name, plugin);
     this.passport.use(name, strategy);
@@ -70,7 +76,7 @@ export class StrategyRegistry {
       await this.unregister(name);
       throw this.wrap(name, error);
     }
-    logger.info({ strategy: name }, 'strategy registered');
+    logger.info({ strategy: name, selfEditableFields: plugin.selfEditableFields ?? 'all' }, 'strategy registered');
     return plugin;
   }
 
@@ -126,6 +132,10 @@ export class StrategyRegistry {
     if (plugin.name !== name) throw fail('plugin.strategy.invalid_description', name, `the plugin calls itself "${String(plugin.name)}"`);
     if (!Array.isArray(plugin.fields) || !plugin.fields.every((field) => typeof field === 'string')) {
       throw fail('plugin.strategy.invalid_description', name, 'fields must be an array of strings');
+    }
+    const selfEditable = plugin.selfEditableFields;
+    if (selfEditable !== undefined && !(Array.isArray(selfEditable) && selfEditable.every((field) => typeof field === 'string'))) {
+      throw fail('plugin.strategy.invalid_description', name, 'selfEditableFields must be an array of strings when present');
     }
     for (const method of REQUIRED_METHODS) if (typeof plugin[method] !== 'function') throw fail('plugin.strategy.invalid_method', name, method);
     for (const method of OPTIONAL_METHODS) {

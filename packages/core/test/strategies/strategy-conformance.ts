@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
+import { assertSelfEditable, fieldsRefusedToSelf } from '../../src/strategies/self-service.js';
 import {
   OPTIONAL_METHODS,
   REQUIRED_METHODS,
@@ -23,6 +24,11 @@ export interface StrategyConformanceOptions {
   wrongLoginArgs(credentials: Credentials): unknown[];
   /** When given, the Passport strategy itself is run on this request and must succeed. */
   passportRequest?(credentials: Credentials): PassportRequest;
+  /**
+   * When given, what the plugin must declare as `selfEditableFields` (null: no declaration):
+   * the fields its users may set about themselves, in writing next to its tests.
+   */
+  selfEditableFields?: readonly string[] | null;
 }
 
 /** Keys and values a description of credentials must never carry (SECURITY.md, "Secrets"). */
@@ -31,8 +37,8 @@ const PHC_STRING = /\$(argon2(id|i|d)|2[aby]|scrypt|pbkdf2[-a-z0-9]*)\$/;
 
 /**
  * The shared suite every strategy plugin runs (STYLE.md, lesson 8): the contract's methods,
- * a create → exists → getInfo → update → delete round trip, verify's answers, and no secret in
- * anything a client may see.
+ * its self-service declaration, a create → exists → getInfo → update → delete round trip,
+ * verify's answers, and no secret in anything a client may see.
  */
 export function strategyConformance(options: StrategyConformanceOptions): void {
   describe(`strategy conformance: ${options.name}`, () => {
@@ -59,6 +65,30 @@ export function strategyConformance(options: StrategyConformanceOptions): void {
       expect(plugin.name).to.match(/^[a-z0-9_-]+$/);
       expect(plugin.fields).to.be.an('array');
       for (const field of plugin.fields) expect(field).to.be.a('string');
+    });
+
+    it('declares the fields users may set about themselves as a list of strings, or nothing', () => {
+      const declared = plugin.selfEditableFields;
+      if (declared !== undefined) {
+        expect(declared).to.be.an('array');
+        for (const field of declared) expect(field).to.be.a('string');
+        expect(new Set(declared).size, 'no field twice').to.equal(declared.length);
+      }
+      if (options.selfEditableFields !== undefined) expect(declared ?? null).to.deep.equal(options.selfEditableFields);
+    });
+
+    it('refuses a user\'s own credentials holding a field it keeps for administrators (security.credentials.self_service_forbidden)', () => {
+      const credentials = options.validCredentials();
+      const refused = fieldsRefusedToSelf(plugin, credentials);
+      if (refused.length === 0) return assertSelfEditable(plugin, credentials);
+      let error: unknown;
+      try {
+        assertSelfEditable(plugin, credentials);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).to.deep.include({ id: 'security.credentials.self_service_forbidden', status: 403 });
+      for (const field of refused) expect((error as Error).message).to.include(`"${field}"`);
     });
 
     it('implements every required method, and optional ones as functions', () => {

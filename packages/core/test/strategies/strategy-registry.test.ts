@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Strategy } from 'passport-strategy';
 import {
-  createLogger, openStorage, StrategyRegistry, validateConfig,
+  bindingsNamespace, createLogger, openStorage, StrategyRegistry, validateConfig,
   type PassportRequest, type PassportVerify, type Storage, type StrategyContext, type StrategyFactory, type StrategyPlugin, type VerifyResult,
 } from '../../src/index.js';
 import { refusal } from '../support.js';
@@ -72,6 +72,8 @@ describe('core/strategies/strategy-registry', () => {
         ['liar', () => scriptedPlugin('other'), 'plugin.strategy.invalid_description'],
         ['nomethod', () => ({ ...scriptedPlugin('nomethod'), exists: undefined }) as unknown as StrategyPlugin, 'plugin.strategy.invalid_method'],
         ['nofields', () => ({ ...scriptedPlugin('nofields'), fields: 'kuid' }) as unknown as StrategyPlugin, 'plugin.strategy.invalid_description'],
+        ['badself', () => ({ ...scriptedPlugin('badself'), selfEditableFields: 'kuid' }) as unknown as StrategyPlugin, 'plugin.strategy.invalid_description'],
+        ['badselfitem', () => ({ ...scriptedPlugin('badselfitem'), selfEditableFields: ['kuid', 7] }) as unknown as StrategyPlugin, 'plugin.strategy.invalid_description'],
         ['nopassport', () => ({ ...scriptedPlugin('nopassport'), createPassportStrategy: () => ({}) }) as unknown as StrategyPlugin, 'plugin.strategy.invalid_authenticator'],
         ['nothing', (() => null) as unknown as StrategyFactory, 'plugin.strategy.invalid_description'],
       ];
@@ -102,6 +104,24 @@ describe('core/strategies/strategy-registry', () => {
       });
       expect(seen).to.deep.equal({ answer: 42 });
       expect(await storage.credentials.findByLogin('scripted', 'alice-login')).to.include({ strategy: 'scripted', kuid: 'alice' });
+    });
+
+    it('hands the factory a bindings store in a namespace no strategy can be named, one record per user and per login', async () => {
+      await registry.register('scripted', async (context) => {
+        expect(await context.bindings!.insert({ kuid: 'alice', login: 'entry-1', data: {} })).to.equal('created');
+        expect(await context.bindings!.insert({ kuid: 'bob', login: 'entry-1', data: {} })).to.equal('login_taken');
+        expect(await context.bindings!.insert({ kuid: 'alice', login: 'entry-2', data: {} })).to.equal('kuid_taken');
+        return scriptedPlugin('scripted');
+      });
+      expect(bindingsNamespace('scripted')).to.equal('scripted:binding');
+      expect(await storage.credentials.findByLogin('scripted:binding', 'entry-1')).to.include({ kuid: 'alice' });
+      expect(await storage.credentials.findByLogin('scripted', 'entry-1')).to.equal(null);
+      expect((await refusal(registry.register('scripted:binding', () => scriptedPlugin('scripted:binding')))).id).to.equal('plugin.strategy.invalid_description');
+    });
+
+    it('accepts a plugin declaring the fields users may set about themselves', async () => {
+      const plugin = await registry.register('selfish', () => ({ ...scriptedPlugin('selfish'), selfEditableFields: ['password', 'currentPassword'] }));
+      expect(plugin.selfEditableFields).to.deep.equal(['password', 'currentPassword']);
     });
   });
 

@@ -1,4 +1,4 @@
-import { fail } from '@portcullis/core';
+import { assertSelfEditable, fail } from '@portcullis/core';
 import { z } from 'zod';
 import { defineAction } from '../api/action.js';
 import { credentialsBody, noArgs, noBody, plainObject, strategyArgs } from '../api/schemas.js';
@@ -95,17 +95,24 @@ function myCredentialsActions() {
     defineAction({
       controller: 'auth', action: 'createMyCredentials', description: 'Adds credentials for the strategy to the caller.',
       http: route('POST', '/_create', '/_create'), args: strategyArgs, body: credentialsBody, authenticated: true,
-      handler: async ({ args, body, user, ctx }) => ctx.users.createCredentials(args.strategy, user._id, body),
+      async handler({ args, body, user, ctx }) {
+        assertSelfEditable(ctx.strategies.require(args.strategy), body);
+        return ctx.users.createCredentials(args.strategy, user._id, body);
+      },
     }),
     defineAction({
       controller: 'auth', action: 'updateMyCredentials', description: "Changes the caller's credentials; the caller's other sessions end.",
       http: route('PUT', '/_update', '/_update'), args: strategyArgs, body: credentialsBody, authenticated: true,
-      handler: async ({ args, body, user, token, ctx }) => ctx.users.updateCredentials(args.strategy, user._id, body, token?.session.id),
+      async handler({ args, body, user, token, ctx }) {
+        assertSelfEditable(ctx.strategies.require(args.strategy), body);
+        return ctx.users.updateCredentials(args.strategy, user._id, body, token?.session.id);
+      },
     }),
     defineAction({
       controller: 'auth', action: 'validateMyCredentials', description: 'Checks credentials for the strategy without storing them.',
       http: route('POST', '/_validate', '/_validate'), args: strategyArgs, body: credentialsBody, authenticated: true,
       async handler({ args, body, user, ctx }) {
+        assertSelfEditable(ctx.strategies.require(args.strategy), body);
         await ctx.users.validate(args.strategy, body, user._id, await ctx.users.hasCredentials(args.strategy, user._id));
         return true;
       },

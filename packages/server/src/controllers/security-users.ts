@@ -1,4 +1,4 @@
-import { fail, type UserContent, type UserRecord } from '@portcullis/core';
+import { assertSelfEditable, fail, type UserContent, type UserRecord } from '@portcullis/core';
 import { z } from 'zod';
 import { defineAction } from '../api/action.js';
 import { flag, id, idArgs, kuidMode, noBody, plainObject } from '../api/schemas.js';
@@ -66,6 +66,8 @@ export const userActions = [
     args: createArgs,
     body: z.object({ content: plainObject.optional(), credentials }).strict(),
     async handler({ args, body, ctx }) {
+      // Whoever signs up chooses these credentials about themselves, as with auth:createMyCredentials.
+      for (const [strategy, given] of Object.entries(body.credentials ?? {})) assertSelfEditable(ctx.strategies.require(strategy), given);
       const content = withProfiles(body.content, [...ctx.config.security.restrictedProfileIds]);
       return serialize(await ctx.users.create({ kuid: args._id, content, credentials: body.credentials ?? {} }));
     },

@@ -27,12 +27,16 @@ export interface LdapCore {
   cleanup(): Promise<void>;
 }
 
-/** @param options.profiles extra profiles (with the default role) to create before start */
-export async function openLdapCore(config: LdapStrategyConfigInput, options: { logger?: Logger; profiles?: string[] } = {}): Promise<LdapCore> {
+/**
+ * @param options.profiles extra profiles (with the default role) to create before start
+ * @param options.directory where the SQLite file lives, shared with another core (another
+ *   config on the same data, as after a restart) and kept at cleanup; default: a fresh one
+ */
+export async function openLdapCore(config: LdapStrategyConfigInput, options: { logger?: Logger; profiles?: string[]; directory?: string } = {}): Promise<LdapCore> {
   const logger = options.logger ?? silentLogger;
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-ldap-'));
+  const dir = options.directory ?? mkdtempSync(join(tmpdir(), 'portcullis-ldap-'));
   const storage = await openStorage(validateConfig({ database: { url: `sqlite:${join(dir, 'db.sqlite')}` } }), silentLogger);
-  for (const profile of options.profiles ?? []) await storage.profiles.put({ _id: profile, policies: [{ roleId: 'default' }] });
+  for (const profile of options.profiles ?? []) if (!(await storage.profiles.get(profile))) await storage.profiles.put({ _id: profile, policies: [{ roleId: 'default' }] });
   const security = new SecurityService(storage);
   await security.init();
   const tokens = new TokenManager(storage.sessions, storage.settings, { algorithm: 'HS256', expiresIn: '1h', maxTTL: -1, gracePeriod: 0 });
@@ -51,7 +55,7 @@ export async function openLdapCore(config: LdapStrategyConfigInput, options: { l
     cleanup: async () => {
       await registry.close();
       await storage.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (options.directory === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
