@@ -6,7 +6,7 @@ import { createUser, failed, firstAdmin, ok, sleep } from '../support/fixtures.j
 import { MODES, startNode, TestStores } from '../support/node.js';
 
 /** Small numbers, so that the tests reach every limit in a few requests. */
-const POLICY = { freeFailures: 3, delay: 1, maxDelay: 4, maxFailures: 100, maxFailuresPerAddress: 12, window: 60 };
+const POLICY = { freeFailures: 3, delay: 1, maxDelay: 4, maxFailures: 100, maxFailuresPerAccount: 4, maxFailuresPerAddress: 12, window: 60 };
 const PASSWORD = 'right-password-1';
 const PROXY = '127.0.0.9';
 
@@ -131,14 +131,24 @@ for (const mode of MODES) {
       expect(ok<{ _id: string }>((await client.send('GET', '/_me', basicAuth(name, PASSWORD))).envelope)._id).to.equal(name);
     });
 
-    it('reads X-Forwarded-For from the configured proxies only', async () => {
+    it('makes each address wait from its first failure once guesses on an account come from many, and lets the owner in', async () => {
       const name = await newUser();
+      for (let i = 0; i < POLICY.maxFailuresPerAccount; i++) failed(await attempt(new BoundHttpClient(node.url, freshAddress()), name, 'wrong-password'), 'plugin.strategy.missing_user', 401);
+      const next = new BoundHttpClient(node.url, freshAddress());
+      failed(await attempt(next, name, 'wrong-password'), 'plugin.strategy.missing_user', 401);
+      waitRequired(next, await attempt(next, name, 'wrong-password'), 1);
+      ok(await attempt(new BoundHttpClient(node.url, freshAddress()), name, PASSWORD));
+    });
+
+    it('reads X-Forwarded-For from the configured proxies only', async () => {
+      let name = await newUser();
       const viaProxy = (forwarded: string) => new BoundHttpClient(node.url, PROXY, { 'x-forwarded-for': forwarded });
       for (let i = 0; i < POLICY.freeFailures; i++) await attempt(viaProxy('198.51.100.1'), name, 'wrong-password');
       failed(await attempt(viaProxy('198.51.100.1'), name, PASSWORD), 'security.login.too_many_failures', 429);
       ok(await attempt(viaProxy('198.51.100.2'), name, PASSWORD));
 
       // Anyone else's header is ignored: the socket's address is counted, whatever it says.
+      name = await newUser();
       const direct = freshAddress();
       const spoofing = (forwarded: string) => new BoundHttpClient(node.url, direct, { 'x-forwarded-for': forwarded });
       for (let i = 0; i < POLICY.freeFailures; i++) await attempt(spoofing(`198.51.100.${10 + i}`), name, 'wrong-password');

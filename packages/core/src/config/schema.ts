@@ -40,6 +40,7 @@ const loginLimitsSchema = z.strictObject({
     delay: seconds(1).default(1).describe('Seconds the first delay lasts; each further failure doubles it'),
     maxDelay: seconds(1).default(900).describe('Longest delay between two attempts on one account from one address, in seconds'),
     maxFailures: z.number().int().min(1).default(100).describe('Failed logins on one account from one client address per window; beyond, that address is refused for that account until the window ends (ASVS: at most 100 per hour)'),
+    maxFailuresPerAccount: z.number().int().min(1).default(100).describe('Failed logins on one account per window, from all addresses together; beyond, every failure on it makes its address wait at once (no address is refused outright: the owner still logs in from an address that has not failed)'),
     maxFailuresPerAddress: z.number().int().min(1).default(100).describe('Failed logins from one client address per window, whatever the accounts; beyond, that address is refused until the window ends'),
     window: seconds(1).default(3600).describe('Seconds over which failures are counted, from the first one'),
   })

@@ -19,6 +19,8 @@ export interface LoginCounters {
   delay: RateLimiterAbstract;
   /** Failures per address, whatever the account, `maxFailuresPerAddress` per window. */
   address: RateLimiterAbstract;
+  /** Failures per account, from every address: never blocks, only makes the delays start at the first failure. */
+  account: RateLimiterAbstract;
 }
 
 /** Error ids that mean "the secret was wrong": only those count as failures. */
@@ -32,9 +34,11 @@ export function isFailedSecret(error: unknown): boolean {
 /**
  * Slows password guessing (OWASP ASVS 4.0.3 2.2.1; ASVS 5 6.1.1). Failures are counted per
  * account + client address, where consecutive failures make each next attempt wait longer and
- * a success resets the count, and per address, whatever the account. Neither counter keys on the
+ * a success resets the count, and per address, whatever the account. Nothing blocks on the
  * account alone: an attacker flooding an account from one address cannot lock its owner out,
- * who logs in from another.
+ * who logs in from another. The account's own count (from every address) only hardens the
+ * delays: once an account has failed `maxFailuresPerAccount` times in a window, any address
+ * that fails on it must wait at once, so that guessing spread over many addresses is slowed too.
  */
 export class LoginLimiter {
   constructor(
@@ -87,11 +91,13 @@ export class LoginLimiter {
     const pairKey = this.pairKey(attempt);
     const counting = [consume(this.counters.address, addressKey(attempt.address))];
     if (pairKey !== null) {
-      counting.push(consume(this.counters.pair, pairKey).then(async (failures) => {
-        const wait = delayAfter(failures, this.policy);
-        if (wait > 0) await this.counters.delay.block(pairKey, wait);
-        return failures;
-      }));
+      const [failures, accountFailures] = await Promise.all([
+        consume(this.counters.pair, pairKey),
+        consume(this.counters.account, accountKey(attempt.account!)),
+      ]);
+      const underAttack = accountFailures > this.policy.maxFailuresPerAccount;
+      const wait = delayAfter(failures, underAttack ? { ...this.policy, freeFailures: 1 } : this.policy);
+      if (wait > 0) await this.counters.delay.block(pairKey, wait);
     }
     await Promise.all(counting);
   }
@@ -107,12 +113,15 @@ export class LoginLimiter {
     return this.release();
   }
 
-  /** Account names are hashed: keys stay short whatever the input, and Redis holds no login names. */
   private pairKey({ account, address }: LoginAttempt): string | null {
     if (account === null || account === '') return null;
-    const hashed = createHash('sha256').update(account.normalize('NFKC').toLowerCase()).digest('base64url').slice(0, 22);
-    return `${hashed}|${addressKey(address)}`;
+    return `${accountKey(account)}|${addressKey(address)}`;
   }
+}
+
+/** Account names are hashed: keys stay short whatever the input, and Redis holds no login names. */
+function accountKey(account: string): string {
+  return createHash('sha256').update(account.normalize('NFKC').toLowerCase()).digest('base64url').slice(0, 22);
 }
 
 /**

@@ -13,6 +13,7 @@ function counterOptions(policy: Readonly<Config['security']['loginLimits']>): Re
     // Only `block(key, seconds)` and `get` are used; the duration of a block is its own.
     delay: { keyPrefix: 'login-delay', points: 1, duration: policy.maxDelay },
     address: { keyPrefix: 'login-address', points: policy.maxFailuresPerAddress, duration: policy.window },
+    account: { keyPrefix: 'login-account', points: policy.maxFailuresPerAccount, duration: policy.window },
   };
 }
 
@@ -29,7 +30,7 @@ export async function openLoginLimiter(config: Readonly<Config>, logger: Logger)
   const { url, keyPrefix, timeout } = config.redis;
   if (url === undefined) {
     const memory = (name: keyof LoginCounters) => new RateLimiterMemory(options[name]);
-    return new LoginLimiter({ pair: memory('pair'), delay: memory('delay'), address: memory('address') }, policy);
+    return new LoginLimiter({ pair: memory('pair'), delay: memory('delay'), address: memory('address'), account: memory('account') }, policy);
   }
   const client = new Redis(url, redisClientOptions(timeout));
   watch(client, logger);
@@ -49,7 +50,7 @@ export async function openLoginLimiter(config: Readonly<Config>, logger: Logger)
     storeClient: client,
     insuranceLimiter: new RateLimiterMemory(options[name]),
   });
-  const counters = { pair: redis('pair'), delay: redis('delay'), address: redis('address') };
+  const counters = { pair: redis('pair'), delay: redis('delay'), address: redis('address'), account: redis('account') };
   return new LoginLimiter(counters, policy, async () => {
     await client.quit().catch(() => client.disconnect());
   });

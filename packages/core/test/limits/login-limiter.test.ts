@@ -4,7 +4,7 @@ import { addressKey, fail, openLoginLimiter, validateConfig, type LoginLimiter }
 import { deleteKeys, REDIS_URL, silentLogger, uniqueName } from '../storage/fixtures.js';
 import { refusal } from '../support.js';
 
-const POLICY = { freeFailures: 2, delay: 1, maxDelay: 8, maxFailures: 5, maxFailuresPerAddress: 6, window: 60 };
+const POLICY = { freeFailures: 2, delay: 1, maxDelay: 8, maxFailures: 5, maxFailuresPerAccount: 4, maxFailuresPerAddress: 6, window: 60 };
 const wrong = () => Promise.reject(fail('plugin.strategy.missing_user', 'wrong username or password'));
 const right = async () => 'in';
 
@@ -82,6 +82,15 @@ for (const store of STORES) {
       expect((await refusal(limiter.check({ account: 'local:fresh', address: '192.0.2.7' }))).id).to.equal('security.login.too_many_failures');
       expect((await refusal(limiter.check({ account: null, address: '192.0.2.7' }))).id).to.equal('security.login.too_many_failures');
       expect(await limiter.check({ account: 'local:fresh', address: '192.0.2.8' })).to.equal(0);
+    });
+
+    it('makes every address wait from its first failure once the account failed maxFailuresPerAccount times, and still lets the owner in', async () => {
+      for (let i = 1; i <= POLICY.maxFailuresPerAccount; i++) await refusal(limiter.guard({ ...alice, address: `203.0.113.${i}` }, wrong));
+      // Spread over many addresses, no address reached freeFailures: none waits yet.
+      expect(await limiter.check({ ...alice, address: '203.0.113.1' })).to.equal(1);
+      await refusal(limiter.guard({ ...alice, address: '203.0.113.50' }, wrong));
+      expect((await refusal(limiter.check({ ...alice, address: '203.0.113.50' }))).id).to.equal('security.login.too_many_failures');
+      expect(await limiter.guard({ ...alice, address: '198.51.100.1' }, right)).to.equal('in');
     });
 
     it('never lets failures from one address block the account from another', async () => {
