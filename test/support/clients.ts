@@ -75,8 +75,9 @@ export class WsClient implements ApiClient {
     });
   }
 
-  static async connect(baseUrl: string): Promise<WsClient> {
-    const socket = new WebSocket(baseUrl.replace(/^http/, 'ws'));
+  /** `options.localAddress` picks the client address (any of 127.0.0.0/8 on Linux). */
+  static async connect(baseUrl: string, options: { localAddress?: string } = {}): Promise<WsClient> {
+    const socket = new WebSocket(baseUrl.replace(/^http/, 'ws'), options);
     await new Promise((resolve, reject) => {
       socket.once('open', resolve);
       socket.once('error', reject);

@@ -25,7 +25,10 @@ export class TestStores {
       this.mode === 'embedded'
         ? { database: { url: `sqlite:${join(this.dir, 'portcullis.db')}` } }
         : { database: { url: POSTGRES_URL, schema: this.name }, redis: { url: REDIS_URL, keyPrefix: `${this.name}:` } };
-    return validateConfig(merge({ server: { port: 0 }, logger: { level: 'silent' }, ...stores }, overrides));
+    // The suites log in many times a second on one WebSocket; Kuzzle's default of 1 login per
+    // second per connection is kept for the tests about limits (test/e2e/limits*.test.ts), which set it.
+    const limits = { limits: { loginsPerSecond: 1000 } };
+    return validateConfig(merge({ server: { port: 0 }, logger: { level: 'silent' }, ...limits, ...stores }, overrides));
   }
 
   /** Drops the schema, the Redis keys and the directory. */

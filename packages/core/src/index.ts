@@ -22,3 +22,4 @@ export { SqlCredentialStore } from './storage/sql/sql-credential-store.js';
 export { SqlSettingsStore } from './storage/sql/sql-settings-store.js';
 export { SqlSessionStore } from './storage/sql/sql-session-store.js';
 export { RedisSessionStore, type RedisSessionStoreOptions } from './storage/redis/redis-session-store.js';
+export * from './limits/index.js';

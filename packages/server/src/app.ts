@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import {
-  createLogger, namespaced, openStorage, SecurityService, StrategyRegistry, TokenManager, UserService,
-  type Config, type Logger, type StrategyFactory,
+  createLogger, namespaced, openLoginLimiter, openStorage, SecurityService, StrategyRegistry, TokenManager, UserService,
+  type Config, type Logger, type LoginLimiter, type StrategyFactory,
 } from '@portcullis/core';
 import { createLocalStrategy } from '@portcullis/strategy-local';
 import { createLdapStrategy } from '@portcullis/strategy-ldap';
@@ -41,7 +41,9 @@ export async function createPortcullis(options: PortcullisOptions): Promise<Port
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logger.level });
   const storage = await openStorage(config, logger);
+  let logins: LoginLimiter | undefined;
   try {
+    logins = await openLoginLimiter(config, namespaced(logger, 'limits'));
     const security = new SecurityService(storage, config.security.userCache, namespaced(logger, 'security'));
     await security.init();
     const tokens = new TokenManager(storage.sessions, storage.settings, config.security.jwt);
@@ -53,10 +55,11 @@ export async function createPortcullis(options: PortcullisOptions): Promise<Port
     if (config.plugins['ldap'] !== undefined) builtIn['ldap'] = createLdapStrategy;
     for (const [name, factory] of Object.entries({ ...builtIn, ...options.strategies })) await strategies.register(name, factory);
     const nodeId = `portcullis-${randomUUID().slice(0, 8)}`;
-    const context: ServerContext = { config, logger, nodeId, storage, security, strategies, tokens, users, version: VERSION, startedAt: Date.now() };
+    const context: ServerContext = { config, logger, nodeId, storage, security, strategies, tokens, users, logins, version: VERSION, startedAt: Date.now() };
     await bootstrapAdmin(context);
     return assemble(context);
   } catch (error) {
+    await logins?.close().catch(() => undefined);
     await storage.close().catch(() => undefined);
     throw error;
   }
@@ -105,6 +108,7 @@ function assemble(context: ServerContext): Portcullis {
       clearTimeout(deadline);
       links.close();
       await context.strategies.close();
+      await context.logins.close();
       await context.storage.close();
       logger.info({ ns: 'portcullis:server', node: nodeId }, 'Portcullis stopped');
     },

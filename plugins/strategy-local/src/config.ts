@@ -60,6 +60,10 @@ export const localStrategyConfigSchema = z
       .number().int().min(0).max(100_000)
       .default(100)
       .describe('Hashes waiting for a free slot; beyond it logins fail at once with api.process.too_many_logins_requests (429)'),
+    maxQueuedHashesPerAddress: z
+      .number().int().min(1).max(100_000)
+      .default(10)
+      .describe('Password checks from one client address waiting for a free slot; beyond it that address\'s logins fail at once with api.process.too_many_logins_requests (429). Addresses are served in turn, so a flood from one address does not hold up logins from others'),
   })
   .describe('Configuration of the local (username + password) strategy');
 

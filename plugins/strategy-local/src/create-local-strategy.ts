@@ -19,7 +19,7 @@ export const createLocalStrategy: StrategyFactory = async (context: StrategyCont
   if (isBelowOwaspMinimum(config.argon2)) {
     context.logger.warn({ argon2: config.argon2, minimum: OWASP_ARGON2_MINIMUM }, 'argon2 parameters are below the OWASP minimum');
   }
-  const gate = new HashGate({ maxConcurrent: config.maxConcurrentHashes, maxQueued: config.maxQueuedHashes });
+  const gate = new HashGate({ maxConcurrent: config.maxConcurrentHashes, maxQueued: config.maxQueuedHashes, maxQueuedPerSource: config.maxQueuedHashesPerAddress });
   const workers = new HashWorkers(config.maxConcurrentHashes, config.hashPriority);
   const hasher = new PasswordHasher(config.argon2, gate, workers);
   try {

@@ -87,11 +87,11 @@ export class LocalStrategyPlugin implements StrategyPlugin {
     }
     const record = await this.#credentials.findByLogin(username);
     if (!record) {
-      await this.#hasher.verifyDummy(password);
+      await this.#hasher.verifyDummy(password, request.ip);
       return { kuid: null, message: WRONG_CREDENTIALS };
     }
     const { hash } = storedPassword(record);
-    if (!(await this.#hasher.verify(hash, password))) return { kuid: null, message: WRONG_CREDENTIALS };
+    if (!(await this.#hasher.verify(hash, password, request.ip))) return { kuid: null, message: WRONG_CREDENTIALS };
     if (this.#hasher.needsRehash(hash)) await this.#rehash(record, hash, password);
     return { kuid: record.kuid };
   }

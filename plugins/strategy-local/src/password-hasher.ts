@@ -29,12 +29,12 @@ export class PasswordHasher {
   }
 
   /**
-   * Whether `password` matches the PHC string `hash`.
+   * Whether `password` matches the PHC string `hash`; `source` (the client address) waits in its own line of the gate.
    * @throws PortcullisError `api.process.too_many_logins_requests` when the gate's queue is full
    * @throws Error when `hash` is not a PHC string (a corrupt record: a fault, not a failed login)
    */
-  verify(hash: string, password: string): Promise<boolean> {
-    return this.#gate.run(() => this.#workers.verify(hash, password));
+  verify(hash: string, password: string, source?: string): Promise<boolean> {
+    return this.#gate.run(() => this.#workers.verify(hash, password), source);
   }
 
   /**
@@ -42,8 +42,8 @@ export class PasswordHasher {
    * that a login for an unknown user costs what a wrong password costs. Always false.
    * @throws PortcullisError `api.process.too_many_logins_requests` when the gate's queue is full
    */
-  async verifyDummy(password: string): Promise<false> {
-    await this.#gate.run(async () => this.#workers.verify(await this.dummyHash(), password));
+  async verifyDummy(password: string, source?: string): Promise<false> {
+    await this.#gate.run(async () => this.#workers.verify(await this.dummyHash(), password), source);
     return false;
   }
 

@@ -87,7 +87,47 @@ describe('strategy-local/hash-gate', () => {
     });
   });
 
+  describe('#run from several sources', () => {
+    it('serves the sources in turn, not in arrival order', async () => {
+      const gate = new HashGate({ maxConcurrent: 1, maxQueued: 10 });
+      const first = heldTask('first');
+      const order: string[] = [];
+      const running = gate.run(first.task, 'flood');
+      const waiting = [
+        ...['f1', 'f2', 'f3'].map((name) => gate.run(async () => order.push(name), 'flood')),
+        gate.run(async () => order.push('other'), 'other'),
+      ];
+      first.finish();
+      await Promise.all([running, ...waiting]);
+      expect(order).to.deep.equal(['f1', 'other', 'f2', 'f3']);
+    });
+
+    it('refuses a source whose line is full, and still queues another source', async () => {
+      const gate = new HashGate({ maxConcurrent: 1, maxQueued: 10, maxQueuedPerSource: 2 });
+      const first = heldTask(1);
+      const running = gate.run(first.task, 'flood');
+      const queued = [gate.run(async () => 2, 'flood'), gate.run(async () => 3, 'flood')];
+      await expectRejection(gate.run(async () => 4, 'flood'), 'api.process.too_many_logins_requests');
+      const other = gate.run(async () => 'other', 'other');
+      expect(gate.load).to.deep.equal({ running: 1, queued: 3 });
+      first.finish();
+      expect(await Promise.all([running, ...queued, other])).to.deep.equal([1, 2, 3, 'other']);
+      expect(gate.load).to.deep.equal({ running: 0, queued: 0 });
+    });
+
+    it('still bounds the whole queue', async () => {
+      const gate = new HashGate({ maxConcurrent: 1, maxQueued: 2, maxQueuedPerSource: 2 });
+      const first = heldTask(1);
+      const running = gate.run(first.task, 'a');
+      const queued = [gate.run(async () => 2, 'b'), gate.run(async () => 3, 'c')];
+      await expectRejection(gate.run(async () => 4, 'd'), 'api.process.too_many_logins_requests');
+      first.finish();
+      expect(await Promise.all([running, ...queued])).to.deep.equal([1, 2, 3]);
+    });
+  });
+
   it('refuses meaningless bounds', () => {
+    expect(() => new HashGate({ maxConcurrent: 1, maxQueued: 1, maxQueuedPerSource: -1 })).to.throw(RangeError);
     expect(() => new HashGate({ maxConcurrent: 0, maxQueued: 1 })).to.throw(RangeError);
     expect(() => new HashGate({ maxConcurrent: 1, maxQueued: -1 })).to.throw(RangeError);
   });

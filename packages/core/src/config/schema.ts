@@ -1,4 +1,5 @@
 import ms from 'ms';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -18,6 +19,35 @@ const duration = z
   .refine((value) => durationMs(value) > 0, 'expected a positive duration: milliseconds, or an "ms" string such as "1h"')
   .describe('A duration: milliseconds, or an `ms` string such as "1h" or "30m"');
 
+/** An IP address, a CIDR range, or one of proxy-addr's names for the reserved ranges. */
+const proxyEntry = z
+  .string()
+  .refine((value) => {
+    if (PROXY_RANGE_NAMES.has(value)) return true;
+    const [address = '', bits, ...rest] = value.split('/');
+    const family = isIP(address);
+    if (family === 0 || rest.length > 0) return false;
+    return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  }, 'expected an IP address, a CIDR range such as "10.0.0.0/8", or "loopback" / "linklocal" / "uniquelocal"');
+
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+const seconds = (min: number) => z.number().int().min(min);
+
+/** Failed-login counting (OWASP ASVS 4.0.3 2.2.1, ASVS 5 6.1.1): per account + address and per address. */
+const loginLimitsSchema = z.strictObject({
+    freeFailures: z.number().int().min(1).default(5).describe('Consecutive failed logins on one account from one client address before each further attempt must wait'),
+    delay: seconds(1).default(1).describe('Seconds the first delay lasts; each further failure doubles it'),
+    maxDelay: seconds(1).default(900).describe('Longest delay between two attempts on one account from one address, in seconds'),
+    maxFailures: z.number().int().min(1).default(100).describe('Failed logins on one account from one client address per window; beyond, that address is refused for that account until the window ends (ASVS: at most 100 per hour)'),
+    maxFailuresPerAccount: z.number().int().min(1).default(100).describe('Failed logins on one account per window, from all addresses together; beyond, every failure on it makes its address wait at once (no address is refused outright: the owner still logs in from an address that has not failed)'),
+    maxFailuresPerAddress: z.number().int().min(1).default(100).describe('Failed logins from one client address per window, whatever the accounts; beyond, that address is refused until the window ends'),
+    window: seconds(1).default(3600).describe('Seconds over which failures are counted, from the first one'),
+  })
+  .refine((limits) => limits.delay <= limits.maxDelay, { message: 'delay exceeds maxDelay', path: ['delay'] })
+  .prefault({})
+  .describe('Failed logins, counted in Redis (shared by every node) when redis.url is set, else on the node');
+
 export const configSchema = z.strictObject({
   server: z.strictObject({
       host: z.string().min(1).default('127.0.0.1').describe('Address the HTTP and WebSocket server listens on'),
@@ -27,6 +57,7 @@ export const configSchema = z.strictObject({
       requestTimeout: z.number().int().min(1000).default(30_000).describe('Milliseconds a client has to send a whole HTTP request'),
       allowOrigin: z.array(z.string()).default(['*']).describe('Origins allowed by CORS; "*" allows any'),
       development: z.boolean().default(false).describe('Send stack traces in error envelopes (never in production)'),
+      trustedProxies: z.array(proxyEntry).default([]).describe('Addresses or CIDR ranges (or "loopback", "linklocal", "uniquelocal") of the reverse proxies whose X-Forwarded-For is believed; empty: the client address is always the socket\'s'),
     })
     .prefault({})
     .describe('HTTP and WebSocket server'),
@@ -62,6 +93,7 @@ export const configSchema = z.strictObject({
         })
         .prefault({})
         .describe('Per-node cache of users'),
+      loginLimits: loginLimitsSchema,
       restrictedProfileIds: z.array(z.string().min(1)).min(1).default(['default']).describe('Profiles given by security:createRestrictedUser'),
       admin: z.strictObject({
           username: z.string().min(1).optional().describe('Creates this administrator at start when no administrator exists'),
@@ -71,6 +103,11 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('Tokens and default rights'),
+  limits: z.strictObject({
+      loginsPerSecond: z.number().int().min(0).default(1).describe('auth:login requests one connection may send per second on a node, as in Kuzzle (each HTTP request is its own connection; 0: no limit)'),
+    })
+    .prefault({})
+    .describe('Request limits of Kuzzle (profiles\' rateLimit is set on each profile)'),
   logger: z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Lowest level written'),
     })

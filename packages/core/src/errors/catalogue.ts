@@ -39,10 +39,10 @@ export const ERRORS = {
   'api.process.controller_not_found': { status: 404, code: code(2, 2, 4), message: 'API controller "%s" not found.', description: 'The request names an unknown controller.' },
   'api.process.action_not_found': { status: 404, code: code(2, 2, 5), message: 'API action "%s":"%s" not found', description: 'The request names an unknown action of a known controller.' },
   'api.process.shutting_down': { status: 503, code: code(2, 2, 7), message: 'Rejected: this node is shutting down.', description: 'The node is shutting down and refuses new requests.' },
-  'api.process.too_many_requests': { status: 429, code: code(2, 2, 8), message: 'Rejected: requests rate limit exceeded for this user.', description: 'A rate limit was exceeded.' },
+  'api.process.too_many_requests': { status: 429, code: code(2, 2, 8), message: 'Rejected: requests rate limit exceeded for this user.', description: 'The user sent more requests in this second than the most permissive rateLimit of its profiles allows (this node counts); retry after a second.' },
   'api.process.admin_exists': { status: 412, code: code(2, 2, 9), message: 'Admin user is already set.', description: 'security:createFirstAdmin was called while an administrator exists.' },
   'api.process.unauthorized_origin': { status: 401, code: code(2, 2, 12), message: 'The origin "%s" is not authorized.', description: 'The Origin header is not in server.allowOrigin.' },
-  'api.process.too_many_logins_requests': { status: 429, code: code(2, 2, 13), message: 'Too many login requests.', description: 'Too many logins are waiting for a password check; retry later.' },
+  'api.process.too_many_logins_requests': { status: 429, code: code(2, 2, 13), message: 'Too many login requests.', description: 'More logins than limits.loginsPerSecond in this second on one connection, or too many logins (from this client address, or in all) waiting for a password check; retry after a second.' },
 
   // network (3)
   'network.http.request_too_large': { status: 413, code: code(3, 1, 1), message: 'Maximum HTTP request size exceeded.', description: 'The HTTP body is larger than server.maxRequestSize.' },
@@ -95,6 +95,7 @@ export const ERRORS = {
   'security.user.uninitialized': { status: 400, code: code(7, 4, 5), message: 'The user "%s" has no profile.', description: 'A user must have at least one profile.' },
   'security.profile.not_found': { status: 404, code: code(7, 6, 1), message: 'Profile "%s" not found.', description: 'The profile does not exist.' },
   'security.role.not_found': { status: 404, code: code(7, 5, 1), message: 'Role "%s" not found.', description: 'The role does not exist.' },
+  'security.login.too_many_failures': { status: 429, code: code(7, 20, 1), message: 'Too many failed logins; retry in %s seconds.', description: 'Too many failed logins for this account from this client address, or from this client address in all: further attempts are refused until the delay in props[0] (seconds, also in Retry-After) has passed. A successful login resets the account\'s count for the address.' },
   'security.cookie.invalid': { status: 401, code: code(7, 7, 1), message: 'Invalid cookie.', description: 'The Cookie header cannot be parsed.' },
 } as const satisfies Record<string, ErrorDefinition>;
 

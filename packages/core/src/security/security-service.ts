@@ -2,6 +2,7 @@ import { fail } from '../errors/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { DocumentStore, ProfileRecord, RoleRecord, SessionStore, UserRecord, UserStore } from '../storage/ports.js';
 import { ADMIN_PROFILE_ID, DEFAULT_PROFILES, DEFAULT_ROLES } from './defaults.js';
+import { mostPermissiveRateLimit } from '../limits/rate-limit.js';
 import { describeRights, isAllowed, type RightEntry, type RightsTarget } from './rights.js';
 import { ANONYMOUS_KUID, type Profile, type Role } from './types.js';
 import { UserCache } from './user-cache.js';
@@ -37,6 +38,8 @@ export interface UserCacheOptions {
 export class SecurityService {
   private roles = new Map<string, Role>();
   private profiles = new Map<string, Profile>();
+  /** Whether any profile sets a rateLimit: while none does, {@link rateLimitOf} is never needed. */
+  private rateLimited = false;
   private readonly cache: UserCache;
   /** Rights decisions by set of profiles, controller and action; roles and profiles change only in init(). */
   private readonly decisions = new Map<string, Map<string, Map<string, boolean>>>();
@@ -59,6 +62,17 @@ export class SecurityService {
     this.decisions.clear();
     this.roles = new Map((await this.stores.roles.list()).map((role) => [role._id, role]));
     this.profiles = new Map((await this.stores.profiles.list()).map((profile) => [profile._id, profile]));
+    this.rateLimited = [...this.profiles.values()].some((profile) => (profile.rateLimit ?? 0) > 0);
+  }
+
+  /** Whether some profile limits its users' requests per second (the request path skips the count otherwise). */
+  get hasRateLimits(): boolean {
+    return this.rateLimited;
+  }
+
+  /** The user's requests per second on a node: the most permissive of its profiles' rateLimit (0: unlimited). */
+  rateLimitOf(user: UserRecord): number {
+    return mostPermissiveRateLimit(this.profilesOf(user));
   }
 
   /** The user, the anonymous user for "-1" / "anonymous", or null. Served from the cache when it can. */

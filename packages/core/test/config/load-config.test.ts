@@ -46,6 +46,22 @@ describe('core/config/load-config', () => {
     expect(refusal(() => loadConfig({ cwd: dir, env: { PORTCULLIS_PORT: 'abc' } })).message).to.include('PORTCULLIS_PORT');
   });
 
+  it('turns the failed-login limits on by default, with OWASP ASVS\'s 100 failures an hour', () => {
+    const config = validateConfig({});
+    expect(config.security.loginLimits).to.deep.equal({ freeFailures: 5, delay: 1, maxDelay: 900, maxFailures: 100, maxFailuresPerAccount: 100, maxFailuresPerAddress: 100, window: 3600 });
+    expect(config.limits.loginsPerSecond).to.equal(1);
+    expect(config.server.trustedProxies).to.deep.equal([]);
+  });
+
+  it('takes proxies as addresses, CIDR ranges or reserved range names, and refuses anything else', () => {
+    const proxies = ['10.0.0.5', '10.0.0.0/8', 'fd00::/8', '::1', 'loopback', 'uniquelocal'];
+    expect(validateConfig({ server: { trustedProxies: proxies } }).server.trustedProxies).to.deep.equal(proxies);
+    for (const bad of ['proxy.internal', '10.0.0.0/33', '10.0.0/8', '::1/129', '10.0.0.1/8/1', '']) {
+      expect(refusal(() => validateConfig({ server: { trustedProxies: [bad] } })).message, bad).to.include('server.trustedProxies');
+    }
+    expect(refusal(() => validateConfig({ security: { loginLimits: { delay: 60, maxDelay: 10 } } })).message).to.include('security.loginLimits.delay');
+  });
+
   it('refuses misspelt keys instead of ignoring them', () => {
     expect(refusal(() => validateConfig({ server: { prot: 8000 } })).message).to.include('prot');
     expect(refusal(() => validateConfig({ sever: {} })).message).to.include('sever');

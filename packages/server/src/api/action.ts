@@ -1,4 +1,4 @@
-import type { Logger, SecurityService, Session, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
+import type { LoginLimiter, Logger, SecurityService, Session, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
 import type { z } from 'zod';
 import type { MaybeAsync } from './maybe-async.js';
 import type { Connection } from './request.js';
@@ -22,6 +22,8 @@ export interface ServerContext {
   strategies: StrategyRegistry;
   tokens: TokenManager;
   users: UserService;
+  /** Failed-login counters (Redis or memory): every action that checks a secret goes through them. */
+  logins: LoginLimiter;
   version: string;
   startedAt: number;
 }
@@ -63,6 +65,12 @@ export interface ActionDefinition<ArgsSchema extends z.ZodType = z.ZodType, Body
   body: BodySchema;
   /** Refuse anonymous callers with 401 even when their role allows the action (Kuzzle's assertIsAuthenticated). */
   authenticated?: boolean;
+  /**
+   * Marks an action that checks a secret (a login, a current password): it runs behind the
+   * failed-login limits, and its refused secrets count as failed logins on the account this
+   * returns (e.g. `local:alice`; null when the request names none: the address alone counts).
+   */
+  checksSecret?(call: { args: z.output<ArgsSchema>; body: z.output<BodySchema>; user: UserRecord }): string | null;
   /** Returns the result, or a promise of it: an action that can answer from memory answers at once. */
   handler(call: ActionCall<z.output<ArgsSchema>, z.output<BodySchema>>): MaybeAsync<unknown | ActionOutcome>;
 }

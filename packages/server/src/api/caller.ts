@@ -26,3 +26,9 @@ async function loadUserOfToken(ctx: ServerContext, jwt: unknown, verified: Verif
 export function passportRequest(strategy: string, body: Record<string, unknown>, query: Record<string, unknown>, connection: Connection): PassportRequest {
   return { method: 'POST', url: `/login?strategy=${encodeURIComponent(strategy)}`, body, query, headers: connection.headers, ip: connection.ip };
 }
+
+/** The account a login names, for the failed-login limits: `<strategy>:<username>`, or null without a username. */
+export function loginAccount(strategy: string, body: Record<string, unknown> | null): string | null {
+  const username = body?.['username'];
+  return typeof username === 'string' && username !== '' ? `${strategy}:${username}` : null;
+}

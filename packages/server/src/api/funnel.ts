@@ -1,8 +1,9 @@
 import { ANONYMOUS_USER, fail, isPortcullisError, PortcullisError, type Session, type UserRecord, type VerifiedToken } from '@portcullis/core';
 import { isOutcome, type ActionDefinition, type ServerContext } from './action.js';
-import { passportRequest, userOfToken } from './caller.js';
+import { loginAccount, passportRequest, userOfToken } from './caller.js';
 import { andThen, isPromise, type MaybeAsync } from './maybe-async.js';
 import type { ApiRequest, Connection } from './request.js';
+import { RequestLimits } from './request-limits.js';
 import { envelope, fieldsOf, resultEnvelope, type ResponseEnvelope } from './response.js';
 import { validatePart } from './validate.js';
 
@@ -14,6 +15,15 @@ interface Caller {
   user: UserRecord;
   token: VerifiedToken | null;
 }
+
+/** Seconds before a refused request may be retried, for the 429s that have one. */
+function retryAfter(error: PortcullisError): Record<string, string> | undefined {
+  if (error.id === 'security.login.too_many_failures') return { 'Retry-After': error.props[0] ?? '1' };
+  if (error.id === 'api.process.too_many_requests' || error.id === 'api.process.too_many_logins_requests') return ONE_SECOND;
+  return undefined;
+}
+
+const ONE_SECOND: Record<string, string> = Object.freeze({ 'Retry-After': '1' }) as Record<string, string>;
 
 const ANONYMOUS_CALLER: Caller = Object.freeze({ user: ANONYMOUS_USER, token: null });
 
@@ -31,8 +41,10 @@ export interface TokenBinder {
 export class Funnel {
   private readonly actions = new Map<string, Map<string, ActionDefinition>>();
   private binder: TokenBinder | undefined;
+  private readonly limits: RequestLimits;
 
   constructor(private readonly ctx: ServerContext, definitions: readonly ActionDefinition[]) {
+    this.limits = new RequestLimits(ctx.config.limits.loginsPerSecond, ctx.security);
     for (const definition of definitions) {
       const controller = this.actions.get(definition.controller) ?? new Map<string, ActionDefinition>();
       controller.set(definition.action, definition);
@@ -55,8 +67,10 @@ export class Funnel {
   execute(request: ApiRequest, connection: Connection): MaybeAsync<ResponseEnvelope> {
     try {
       const definition = this.find(request.controller, request.action);
-      const response = andThen(this.authenticate(request, connection), (caller) =>
-        andThen(this.checkRights(definition, caller.user), () => this.run(definition, request, caller, connection)));
+      const response = andThen(this.authenticate(request, connection), (caller) => {
+        this.limits.check(definition.controller, definition.action, caller.user, connection);
+        return andThen(this.checkRights(definition, caller.user), () => this.run(definition, request, caller, connection));
+      });
       return isPromise(response) ? response.catch((error: unknown) => this.errorEnvelope(error, request)) : response;
     } catch (error) {
       return this.errorEnvelope(error, request);
@@ -66,11 +80,14 @@ export class Funnel {
   private run(definition: ActionDefinition, request: ApiRequest, caller: Caller, connection: Connection): MaybeAsync<ResponseEnvelope> {
     const args = validatePart(definition.args, request.args, 'args');
     const body = validatePart(definition.body, request.body, 'body');
-    const value = definition.handler({
+    const call = {
       args, body, user: caller.user, token: caller.token, connection, requestId: request.requestId, ctx: this.ctx,
-      bindToken: (session) => this.binder?.bind(connection, session),
+      bindToken: (session: Session) => this.binder?.bind(connection, session),
       unbindToken: () => this.binder?.unbind(connection),
-    });
+    };
+    const value = definition.checksSecret
+      ? this.ctx.logins.guard({ account: definition.checksSecret(call), address: connection.ip }, () => definition.handler(call))
+      : definition.handler(call);
     return andThen(value, (result) => isOutcome(result)
       ? envelope(this.ctx.nodeId, { ...fieldsOf(request), result: result.result, status: result.status ?? 200, headers: result.headers ?? {} })
       : resultEnvelope(this.ctx.nodeId, request, result));
@@ -79,7 +96,7 @@ export class Funnel {
   /** An envelope for an error: an action's, or one raised before or outside an action (a transport's parse error, say). */
   errorEnvelope(error: unknown, base: { requestId: string | null; controller?: string | null; action?: string | null; volatile?: Record<string, unknown> | null }): ResponseEnvelope {
     const caught = this.toCatalogued(error, base.requestId);
-    return envelope(this.ctx.nodeId, { ...fieldsOf(base), error: caught.toJSON(this.ctx.config.server.development) });
+    return envelope(this.ctx.nodeId, { ...fieldsOf(base), error: caught.toJSON(this.ctx.config.server.development), headers: retryAfter(caught) });
   }
 
   private find(controller: string, action: string): ActionDefinition {
@@ -102,10 +119,13 @@ export class Funnel {
     return ANONYMOUS_CALLER;
   }
 
-  private async basicLogin(credentials: { username: string; password: string }, connection: Connection): Promise<Caller> {
-    const outcome = await this.ctx.strategies.login(BASIC_STRATEGY, passportRequest(BASIC_STRATEGY, { ...credentials }, {}, connection));
-    if (outcome.type === 'user') return { user: outcome.user, token: null };
-    throw fail('plugin.strategy.missing_user', 'wrong username or password');
+  /** Every Basic request is a login: it counts toward the failed-login limits like `POST /_login/local`. */
+  private basicLogin(credentials: { username: string; password: string }, connection: Connection): Promise<Caller> {
+    return this.ctx.logins.guard({ account: loginAccount(BASIC_STRATEGY, credentials), address: connection.ip }, async () => {
+      const outcome = await this.ctx.strategies.login(BASIC_STRATEGY, passportRequest(BASIC_STRATEGY, { ...credentials }, {}, connection));
+      if (outcome.type === 'user') return { user: outcome.user, token: null };
+      throw fail('plugin.strategy.missing_user', 'wrong username or password');
+    });
   }
 
   private checkRights(definition: ActionDefinition, user: UserRecord): MaybeAsync<void> {

@@ -103,6 +103,8 @@ function myCredentialsActions() {
     defineAction({
       controller: 'auth', action: 'updateMyCredentials', description: "Changes the caller's credentials; the caller's other sessions end.",
       http: route('PUT', '/_update', '/_update'), args: strategyArgs, body: credentialsBody, authenticated: true,
+      // A wrong current password is a failed login on the caller's account.
+      checksSecret: ({ user }) => `kuid:${user._id}`,
       async handler({ args, body, user, token, ctx }) {
         assertSelfEditable(ctx.strategies.require(args.strategy), body);
         return ctx.users.updateCredentials(args.strategy, user._id, body, token?.session.id);

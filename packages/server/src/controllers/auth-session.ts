@@ -1,5 +1,5 @@
 import { fail, isPortcullisError } from '@portcullis/core';
-import { passportRequest, userOfToken } from '../api/caller.js';
+import { loginAccount, passportRequest, userOfToken } from '../api/caller.js';
 import { z } from 'zod';
 import { defineAction, outcome } from '../api/action.js';
 import { expiresIn, flag, noArgs, noBody, plainObject, strategyName } from '../api/schemas.js';
@@ -16,6 +16,7 @@ export const sessionActions = [
     ],
     args: z.object({ strategy: strategyName, expiresIn, cookieAuth: flag }).loose(),
     body: plainObject.nullable(),
+    checksSecret: ({ args, body }) => loginAccount(args.strategy, body),
     async handler({ args, body, connection, ctx, bindToken }) {
       const request = passportRequest(args.strategy, body ?? {}, args, connection);
       ctx.strategies.require(args.strategy);

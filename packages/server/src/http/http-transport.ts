@@ -7,6 +7,7 @@ import type { ApiRequest, Connection } from '../api/request.js';
 import { envelope, type ResponseEnvelope } from '../api/response.js';
 import { parseJsonBody, readBody, requestFromHttp, requestFromQuery, requestIdHeader } from './http-request.js';
 import type { RouteMatch, Router } from './router.js';
+import { clientAddress } from './client-address.js';
 
 const SERVED_VERBS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
 
@@ -89,7 +90,7 @@ export class HttpTransport {
     } catch (error) {
       return this.refuse(req, res, error);
     }
-    const connection: Connection = { id: `http-${++this.requests}`, protocol: 'http', ip: req.socket.remoteAddress, headers: req.headers };
+    const connection: Connection = { id: `http-${++this.requests}`, protocol: 'http', ip: clientAddress(req, this.config.server.trustedProxies), headers: req.headers };
     return andThen(this.funnel.execute(request, connection), (response) => {
       // Tell HTTP clients they may authenticate with Basic credentials (ThingsDB, Neo4j).
       const challenge = response.error?.id === 'security.rights.unauthorized' || (request.basic !== undefined && response.status === 401);

@@ -7,6 +7,7 @@ import { andThen, isPromise, type MaybeAsync } from '../api/maybe-async.js';
 import { requestFromEnvelope, requestIdOf, type Connection } from '../api/request.js';
 import type { ResponseEnvelope } from '../api/response.js';
 import type { TokenLinks } from '../notifications/token-links.js';
+import { clientAddress } from '../http/client-address.js';
 
 /**
  * The WebSocket adapter around the funnel, on the HTTP server's port: JSON text frames in,
@@ -51,7 +52,7 @@ export class WebSocketTransport {
   }
 
   private accept(socket: WebSocket, req: IncomingMessage): void {
-    const connection: Connection = { id: randomUUID(), protocol: 'websocket', ip: req.socket.remoteAddress, headers: pickHeaders(req) };
+    const connection: Connection = { id: randomUUID(), protocol: 'websocket', ip: clientAddress(req, this.config.server.trustedProxies), headers: pickHeaders(req) };
     this.sockets.set(connection.id, socket);
     // The answers to the messages of one read leave in one write: a client with requests in
     // flight then costs one syscall per batch, not one per message. Answers that wait for a

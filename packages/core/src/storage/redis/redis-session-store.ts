@@ -1,8 +1,9 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
 import { PortcullisError } from '../../errors/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Session, SessionStore, TokenKind } from '../ports.js';
 import { SessionCache } from '../session-cache.js';
+import { redisClientOptions } from './redis-client.js';
 
 /** What the Redis session store needs from the config (`config.redis`). */
 export interface RedisSessionStoreOptions {
@@ -51,18 +52,6 @@ else
   redis.call('HSET', KEYS[1], 'refreshed', '1')
 end
 return 1`;
-
-function clientOptions(timeout: number): RedisOptions {
-  return {
-    lazyConnect: true,
-    connectTimeout: timeout,
-    commandTimeout: timeout,
-    // Fail at once while disconnected instead of queueing; reconnect forever in the background.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-  };
-}
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -118,7 +107,7 @@ export class RedisSessionStore implements SessionStore {
    * @throws services.cache.not_connected when Redis cannot be reached within `options.timeout`
    */
   static async open(options: RedisSessionStoreOptions, logger: Logger): Promise<RedisSessionStore> {
-    const client = new Redis(options.url, clientOptions(options.timeout));
+    const client = new Redis(options.url, redisClientOptions(options.timeout));
     const cache = { entries: options.cacheEntries ?? 0, ttl: options.cacheTtl ?? 2000 };
     const store = new RedisSessionStore(client, client.duplicate(), options.keyPrefix, logger, cache);
     try {

@@ -1,0 +1,71 @@
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, type IRateLimiterOptions } from 'rate-limiter-flexible';
+import type { Config } from '../config/index.js';
+import { PortcullisError } from '../errors/index.js';
+import type { Logger } from '../logging/logger.js';
+import { redisClientOptions } from '../storage/redis/redis-client.js';
+import { LoginLimiter, type LoginCounters } from './login-limiter.js';
+
+/** The counters' shapes: what each counts, over the policy's window. */
+function counterOptions(policy: Readonly<Config['security']['loginLimits']>): Record<keyof LoginCounters, IRateLimiterOptions> {
+  return {
+    pair: { keyPrefix: 'login-failures', points: policy.maxFailures, duration: policy.window },
+    // Only `block(key, seconds)` and `get` are used; the duration of a block is its own.
+    delay: { keyPrefix: 'login-delay', points: 1, duration: policy.maxDelay },
+    address: { keyPrefix: 'login-address', points: policy.maxFailuresPerAddress, duration: policy.window },
+    account: { keyPrefix: 'login-account', points: policy.maxFailuresPerAccount, duration: policy.window },
+  };
+}
+
+/**
+ * Opens the failed-login counters: in Redis under `redis.keyPrefix` when `redis.url` is set, so
+ * that every node counts the same failures, else in this node's memory. Should Redis fail
+ * while the node runs, each node counts in its own memory until it is back (rate-limiter-flexible's
+ * insurance limiter): logins stay slowed, per node, rather than failing or going unchecked.
+ * @throws services.cache.not_connected when Redis cannot be reached within `redis.timeout`
+ */
+export async function openLoginLimiter(config: Readonly<Config>, logger: Logger): Promise<LoginLimiter> {
+  const policy = config.security.loginLimits;
+  const options = counterOptions(policy);
+  const { url, keyPrefix, timeout } = config.redis;
+  if (url === undefined) {
+    const memory = (name: keyof LoginCounters) => new RateLimiterMemory(options[name]);
+    return new LoginLimiter({ pair: memory('pair'), delay: memory('delay'), address: memory('address'), account: memory('account') }, policy);
+  }
+  const client = new Redis(url, redisClientOptions(timeout));
+  watch(client, logger);
+  try {
+    let timer: NodeJS.Timeout | undefined;
+    const expiry = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from Redis within ${timeout} ms`)), timeout);
+    });
+    await Promise.race([client.connect(), expiry]).finally(() => clearTimeout(timer));
+  } catch (error) {
+    client.disconnect();
+    throw new PortcullisError('services.cache.not_connected', [], { cause: error });
+  }
+  const redis = (name: keyof LoginCounters) => new RateLimiterRedis({
+    ...options[name],
+    keyPrefix: `${keyPrefix}${options[name].keyPrefix}`,
+    storeClient: client,
+    insuranceLimiter: new RateLimiterMemory(options[name]),
+  });
+  const counters = { pair: redis('pair'), delay: redis('delay'), address: redis('address'), account: redis('account') };
+  return new LoginLimiter(counters, policy, async () => {
+    await client.quit().catch(() => client.disconnect());
+  });
+}
+
+/** Logs the connection's losses once each, not once per retry. */
+function watch(client: Redis, logger: Logger): void {
+  let down = false;
+  client.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    logger.warn({ err: error }, 'the failed-login counters lost Redis: counting on this node until it is back');
+  });
+  client.on('ready', () => {
+    if (down) logger.info('the failed-login counters reach Redis again');
+    down = false;
+  });
+}

@@ -1,0 +1,48 @@
+import { ANONYMOUS_USER, fail, type SecurityService, type UserRecord } from '@portcullis/core';
+import type { Connection } from './request.js';
+
+/**
+ * Kuzzle's two request limits (lib/api/rateLimiter.js), counted by this node over one-second
+ * frames: `limits.loginsPerSecond` auth:login requests per connection, and the profiles'
+ * `rateLimit` requests per second per user. It runs on every request, synchronously: while no
+ * profile sets a rateLimit, a request that is not a login costs two comparisons.
+ */
+export class RequestLimits {
+  /** Requests counted in the current frame, per connection (logins) or per user. */
+  private frame = new Map<string, number>();
+  private frameStart = 0;
+
+  constructor(
+    private readonly loginsPerSecond: number,
+    private readonly security: Pick<SecurityService, 'hasRateLimits' | 'rateLimitOf'>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * @throws api.process.too_many_logins_requests (429) past `loginsPerSecond` logins on the connection in this second
+   * @throws api.process.too_many_requests (429) past the user's rateLimit in this second
+   */
+  check(controller: string, action: string, user: UserRecord, connection: Connection): void {
+    if (controller === 'auth' && action === 'login') {
+      if (this.loginsPerSecond > 0 && this.count(`c:${connection.id}`) > this.loginsPerSecond) throw fail('api.process.too_many_logins_requests');
+      return;
+    }
+    if (!this.security.hasRateLimits) return;
+    // As in Kuzzle, a user may always log out.
+    if (controller === 'auth' && action === 'logout' && user._id !== ANONYMOUS_USER._id) return;
+    const limit = this.security.rateLimitOf(user);
+    if (limit > 0 && this.count(`u:${user._id}`) > limit) throw fail('api.process.too_many_requests');
+  }
+
+  /** Counts one request for `key` in the current frame; a new frame starts each second, empty. */
+  private count(key: string): number {
+    const now = this.now();
+    if (now - this.frameStart >= 1000) {
+      this.frame = new Map();
+      this.frameStart = now;
+    }
+    const count = (this.frame.get(key) ?? 0) + 1;
+    this.frame.set(key, count);
+    return count;
+  }
+}
