@@ -53,7 +53,7 @@ describe('core/credentials/user-service', () => {
     await registry.register('second', (context) => storedPlugin(context));
     await registry.register('broken', (context) => storedPlugin(context, { failCreate: true }));
     await registry.register('picky', (context) => storedPlugin(context, { failValidate: true }));
-    users = new UserService(security, storage.users, registry, tokens, createLogger({ level: 'silent' }));
+    users = new UserService(security, storage.users, registry, tokens, storage);
   });
 
   after(async () => {
