@@ -27,6 +27,8 @@ export class UnitsOfWork {
   /** Connections lent to a unit: releasing one is the unit's business, not the query's. */
   private readonly lent = new WeakMap<DatabaseConnection, Unit>();
   private driver: Driver | undefined;
+  /** Units running now, in any async context. */
+  private running = 0;
 
   /**
    * @param begin the statement that opens a unit: SQLite's `begin immediate` takes the write lock
@@ -61,15 +63,23 @@ export class UnitsOfWork {
   async run<T>(run: () => Promise<T>): Promise<T> {
     if (this.inside) return run();
     const unit: Unit = { open: true, savepoints: 0 };
-    let result: T;
+    this.running += 1;
     try {
-      result = await this.active.run(unit, run);
-    } catch (error) {
-      await this.end(unit, 'rollback').catch(() => undefined);
-      throw error;
+      let result: T;
+      try {
+        result = await this.active.run(unit, run);
+      } catch (error) {
+        await this.end(unit, 'rollback').catch(() => undefined);
+        throw error;
+      }
+      await this.end(unit, 'commit');
+      return result;
+    } finally {
+      // On Node 20 an enabled AsyncLocalStorage hooks every promise of the process: switch it
+      // off between units, so that the token checks of a node that created a user pay nothing.
+      this.running -= 1;
+      if (this.running === 0) this.active.disable();
     }
-    await this.end(unit, 'commit');
-    return result;
   }
 
   private async end(unit: Unit, how: 'commit' | 'rollback'): Promise<void> {
