@@ -67,6 +67,17 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialectName[]) {
       expect(await credentials.findByKuid('local', 'cat')).to.not.equal(null);
     });
 
+    it('goes on after a credential update refused for a taken login, as the store promises', async () => {
+      await credentials.insert(credential('fay'));
+      await database.transaction(async () => {
+        await users.insert(user('gil'));
+        await credentials.insert(credential('gil'));
+        expect(await credentials.update({ ...credential('gil'), login: 'fay' })).to.equal('login_taken');
+        expect(await credentials.update({ ...credential('gil'), login: 'gil2' })).to.equal(true);
+      });
+      expect((await credentials.findByKuid('local', 'gil'))?.login).to.equal('gil2');
+    });
+
     it('hides uncommitted writes from queries made outside the unit', async () => {
       let release!: () => void;
       const held = new Promise<void>((done) => (release = done));
