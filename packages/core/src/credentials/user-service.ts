@@ -57,7 +57,9 @@ export class UserService implements StrategyUsers {
    * turns, so exactly one of them creates an administrator.
    * @throws api.process.admin_exists, and what {@link create} throws
    */
-  createFirstAdmin(input: NewUser): Promise<UserRecord> {
+  async createFirstAdmin(input: NewUser): Promise<UserRecord> {
+    // The cheap answer first, before any password is hashed; the lock decides the races.
+    if (await this.security.adminExists()) throw fail('api.process.admin_exists');
     return this.insert(input, async () => {
       await this.units.lock(FIRST_ADMIN_LOCK);
       if (await this.security.adminExists()) throw fail('api.process.admin_exists');
