@@ -1,45 +1,10 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { HttpClient } from '../support/clients.js';
 import { login, ok } from '../support/fixtures.js';
-
-const BIN = resolve('packages/server/dist/bin/portcullis.js');
-
-interface Started {
-  child: ChildProcess;
-  lines: Array<Record<string, unknown>>;
-  stderr: string;
-  exited: Promise<number | null>;
-}
-
-/** Runs `portcullis start` in a directory with only the given PORTCULLIS_* variables. */
-function start(cwd: string, env: Record<string, string>, args: string[] = []): Started {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('PORTCULLIS_')));
-  const child = spawn(process.execPath, [BIN, 'start', ...args], { cwd, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const started: Started = { child, lines: [], stderr: '', exited: new Promise((done) => child.once('exit', (code) => done(code))) };
-  let buffer = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const parts = buffer.split('\n');
-    buffer = parts.pop() ?? '';
-    for (const line of parts) if (line.trim()) started.lines.push(JSON.parse(line) as Record<string, unknown>);
-  });
-  child.stderr!.on('data', (chunk: Buffer) => (started.stderr += chunk.toString()));
-  return started;
-}
-
-async function listening(started: Started): Promise<string> {
-  for (let i = 0; i < 200; i++) {
-    const line = started.lines.find((entry) => typeof entry['url'] === 'string');
-    if (line) return line['url'] as string;
-    if (started.child.exitCode !== null) throw new Error(`exited: ${started.stderr}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-  throw new Error('the server did not say where it listens');
-}
+import { listening, startProcess as start } from '../support/process.js';
 
 describe('e2e: the portcullis command', function () {
   let dir: string;

@@ -16,7 +16,8 @@ export const MODES: Mode[] = ['embedded', 'production'];
  */
 export class TestStores {
   readonly name = `t${process.pid}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
-  private readonly dir = mkdtempSync(join(tmpdir(), 'portcullis-test-'));
+  /** A throwaway directory, removed by {@link destroy}. */
+  readonly dir = mkdtempSync(join(tmpdir(), 'portcullis-test-'));
 
   constructor(readonly mode: Mode) {}
 

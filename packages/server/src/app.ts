@@ -49,7 +49,7 @@ export async function createPortcullis(options: PortcullisOptions): Promise<Port
     const tokens = new TokenManager(storage.sessions, storage.settings, config.security.jwt);
     if ((await tokens.init()).generated) logger.warn({ ns: 'portcullis:tokens' }, 'no security.jwt.secret configured: generated one and stored it in the database');
     const strategies = new StrategyRegistry({ credentials: storage.credentials, loadUser: (kuid) => storage.users.get(kuid), logger, pluginConfig: config.plugins });
-    const users = new UserService(security, storage.users, strategies, tokens, namespaced(logger, 'users'));
+    const users = new UserService(security, storage.users, strategies, tokens, storage);
     strategies.bindUsers(users);
     const builtIn: Record<string, StrategyFactory> = { local: createLocalStrategy };
     if (config.plugins['ldap'] !== undefined) builtIn['ldap'] = createLdapStrategy;

@@ -1,3 +1,4 @@
+import { isPortcullisError } from '@portcullis/core';
 import type { ServerContext } from './api/action.js';
 
 /**
@@ -8,7 +9,14 @@ export async function bootstrapAdmin(context: ServerContext): Promise<void> {
   const { username, password } = context.config.security.admin;
   if (!username || !password) return;
   if (await context.security.adminExists()) return;
-  // The username is the kuid too, so operators can find the account by the name they chose.
-  const user = await context.users.create({ kuid: username, content: { profileIds: ['admin'], name: username }, credentials: { local: { username, password } } });
+  let user;
+  try {
+    // The username is the kuid too, so operators can find the account by the name they chose.
+    user = await context.users.createFirstAdmin({ kuid: username, content: { profileIds: ['admin'], name: username }, credentials: { local: { username, password } } });
+  } catch (error) {
+    // Another node starting at the same moment created it: that is the outcome we wanted.
+    if (isPortcullisError(error) && error.id === 'api.process.admin_exists') return;
+    throw error;
+  }
   context.logger.info({ ns: 'portcullis:bootstrap', kuid: user._id, username }, 'created the first administrator from the configuration');
 }

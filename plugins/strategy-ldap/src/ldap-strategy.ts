@@ -114,7 +114,8 @@ export class LdapStrategyPlugin implements StrategyPlugin {
   async create(credentials: Record<string, unknown>, kuid: string): Promise<CredentialInfo> {
     const parsed = parseLdapCredentials(credentials, false);
     const login = parsed.username as string;
-    const record = { kuid, login, data: withOverrides({}, parsed) };
+    const data = withOverrides(this.#provisioner?.provisioned(credentials) ? { [PROVISIONED]: true } : {}, parsed);
+    const record = { kuid, login, data };
     await insertCredentials(this.#credentials, this.name, record);
     // The user had no ldap credentials: a binding left for them is stale.
     await this.#bindings.unbind(kuid);

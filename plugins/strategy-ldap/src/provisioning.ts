@@ -23,6 +23,8 @@ export class Provisioner {
   readonly #dependencies: ProvisionerDependencies;
   /** groupProfiles with normalized keys (lower-case cn, or canonical lower-case DN). */
   readonly #groupProfiles: ReadonlyMap<string, readonly string[]>;
+  /** The credentials objects this provisioner handed to users.create: the plugin's create marks them {@link PROVISIONED}. */
+  readonly #inputs = new WeakSet<object>();
 
   constructor(dependencies: ProvisionerDependencies) {
     this.#dependencies = dependencies;
@@ -38,9 +40,11 @@ export class Provisioner {
   async provision(login: string, entry: DirectoryEntry): Promise<string> {
     const { name, users, credentials, logger } = this.#dependencies;
     try {
-      const user = await users.create({ content: this.content(entry), credentials: { [name]: { username: login } } });
-      const record = await credentials.findByKuid(user._id);
-      if (record) await credentials.update({ kuid: record.kuid, login: record.login, data: { ...record.data, [PROVISIONED]: true } });
+      // The mark is written with the credentials, in the user's creation transaction: a crash
+      // cannot leave a provisioned user that does not follow the directory.
+      const input = { username: login };
+      this.#inputs.add(input);
+      const user = await users.create({ content: this.content(entry), credentials: { [name]: input } });
       logger.info({ kuid: user._id, profileIds: user.content.profileIds }, 'user provisioned from the directory');
       return user._id;
     } catch (error) {
@@ -49,6 +53,11 @@ export class Provisioner {
       if (!winner) throw error;
       return winner.kuid;
     }
+  }
+
+  /** Whether the plugin's create receives credentials this provisioner made (they get the {@link PROVISIONED} mark). */
+  provisioned(credentials: object): boolean {
+    return this.#inputs.has(credentials);
   }
 
   /**

@@ -31,6 +31,8 @@ describe('strategy-ldap/provisioning', () => {
     expect(user._id).to.match(/^kuid-/);
     expect(user.content).to.deep.equal({ profileIds: ['default', 'staff'], email: USERS.alice.mail, name: USERS.alice.cn });
     expect(await plugin.getInfo(user._id)).to.deep.equal({ username: 'alice', kuid: user._id });
+    // Marked as the directory's in the same write as the user's creation, not in a second one.
+    expect((await core!.storage.credentials.findByKuid('ldap', user._id))?.data[PROVISIONED]).to.equal(true);
     expect((await login('alice', USERS.alice.password))._id, 'the same user the next time').to.equal(user._id);
     expect(await users.strategiesOf(user._id)).to.deep.equal(['ldap']);
   });

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { fail, isPortcullisError, PortcullisError } from '../errors/index.js';
-import type { Logger } from '../logging/logger.js';
 import { SecurityService } from '../security/security-service.js';
 import { ANONYMOUS_KUID } from '../security/types.js';
-import type { UserContent, UserRecord, UserStore } from '../storage/ports.js';
+import type { UnitOfWork, UserContent, UserRecord, UserStore } from '../storage/ports.js';
 import type { CredentialInfo, StrategyUsers } from '../strategies/strategy-plugin.js';
 import type { StrategyRegistry } from '../strategies/strategy-registry.js';
 import type { TokenManager } from '../tokens/token-manager.js';
+
+/** The row of `settings` that makes concurrent first-administrator creations take turns. */
+const FIRST_ADMIN_LOCK = 'first-admin';
 
 export type CredentialsByStrategy = Record<string, Record<string, unknown>>;
 
@@ -28,7 +30,8 @@ export class UserService implements StrategyUsers {
     private readonly users: UserStore,
     private readonly strategies: StrategyRegistry,
     private readonly tokens: TokenManager,
-    private readonly logger: Logger,
+    /** The transactions writes of several records go through (the node's Storage). */
+    private readonly units: UnitOfWork,
   ) {}
 
   /** The user, or null when there is none. */
@@ -37,49 +40,70 @@ export class UserService implements StrategyUsers {
   }
 
   /**
-   * Validates every credential, creates the user, then the credentials; on any failure removes
-   * what was created and rethrows.
+   * Creates the user and its credentials in every strategy, all or nothing: checks, validation
+   * and the strategies' `prepare` (password hashing) run first, then one transaction writes the
+   * user and every strategy's credentials, so that a crash at any instant leaves both or neither.
    * @throws api.assert.invalid_id, security.credentials.unknown_strategy, security.profile.not_found,
    *   security.credentials.database_inconsistency, security.credentials.rejected,
    *   security.user.already_exists, and whatever the strategies refuse with
    */
-  async create(input: NewUser): Promise<UserRecord> {
+  create(input: NewUser): Promise<UserRecord> {
+    return this.insert(input, async () => undefined);
+  }
+
+  /**
+   * Like {@link create}, only while no user holds the admin profile: a lock in the shared
+   * database, taken inside the creation's transaction, makes concurrent calls on every node take
+   * turns, so exactly one of them creates an administrator.
+   * @throws api.process.admin_exists, and what {@link create} throws
+   */
+  async createFirstAdmin(input: NewUser): Promise<UserRecord> {
+    // The cheap answer first, before any password is hashed; the lock decides the races.
+    if (await this.security.adminExists()) throw fail('api.process.admin_exists');
+    return this.insert(input, async () => {
+      await this.units.lock(FIRST_ADMIN_LOCK);
+      if (await this.security.adminExists()) throw fail('api.process.admin_exists');
+    });
+  }
+
+  private async insert(input: NewUser, guard: () => Promise<void>): Promise<UserRecord> {
     if (input.kuid !== undefined) assertKuid(input.kuid);
-    const names = Object.keys(input.credentials);
-    for (const name of names) this.strategies.require(name);
+    // One object per strategy, handed to validate, prepare and create alike.
+    const credentials = Object.keys(input.credentials).map((name) => [name, input.credentials[name] ?? {}] as const);
+    for (const [name] of credentials) this.strategies.require(name);
     this.security.assertProfilesExist(input.content.profileIds);
     const kuid = input.kuid ?? `kuid-${randomUUID()}`;
-    for (const name of names) {
-      if (await this.strategies.call(name, (plugin) => plugin.exists(kuid))) throw fail('security.credentials.database_inconsistency', kuid);
+    for (const [name] of credentials) {
+      if (await this.hasCredentials(name, kuid)) throw fail('security.credentials.database_inconsistency', kuid);
     }
-    for (const name of names) await this.validate(name, input.credentials[name] ?? {}, kuid, false);
+    for (const [name, given] of credentials) await this.validate(name, given, kuid, false);
+    for (const [name, given] of credentials) await this.prepare(name, given, kuid, false);
     const user: UserRecord = { _id: kuid, content: input.content };
-    if (!(await this.users.insert(user))) throw fail('security.user.already_exists', kuid);
-    const created: string[] = [];
-    try {
-      for (const name of names) {
-        await this.strategies.call(name, (plugin) => plugin.create(input.credentials[name] ?? {}, kuid));
-        created.push(name);
-      }
-    } catch (error) {
-      await this.rollback(kuid, created);
-      throw error;
-    }
+    await this.units.transaction(async () => {
+      await guard();
+      if (!(await this.users.insert(user))) throw fail('security.user.already_exists', kuid);
+      for (const [name, given] of credentials) await this.strategies.call(name, (plugin) => plugin.create(given, kuid));
+    });
     await this.security.userChanged(kuid);
     return user;
   }
 
   /**
-   * Deletes the user's credentials in every strategy, ends all its sessions, then the user.
+   * Deletes the user and its credentials in every strategy in one transaction, and ends all its
+   * sessions before (a crash midway leaves a whole user without sessions) and after (a login
+   * that raced with the deletion).
    * @throws security.user.not_found
    */
   async delete(kuid: string): Promise<void> {
-    if (kuid === ANONYMOUS_KUID || !(await this.users.get(kuid))) throw fail('security.user.not_found', kuid);
-    for (const name of this.strategies.names()) {
-      if (await this.strategies.call(name, (plugin) => plugin.exists(kuid))) await this.strategies.call(name, (plugin) => plugin.delete(kuid));
-    }
+    await this.requireStoredUser(kuid);
     await this.tokens.revokeUser(kuid, undefined);
-    await this.users.delete(kuid);
+    await this.units.transaction(async () => {
+      for (const name of this.strategies.names()) {
+        if (await this.hasCredentials(name, kuid)) await this.strategies.call(name, (plugin) => plugin.delete(kuid));
+      }
+      if (!(await this.users.delete(kuid))) throw fail('security.user.not_found', kuid);
+    });
+    await this.tokens.revokeUser(kuid, undefined);
     await this.security.userChanged(kuid);
   }
 
@@ -129,18 +153,28 @@ export class UserService implements StrategyUsers {
     }
   }
 
+  /**
+   * Runs the strategy's `prepare`, if it has one: the slow work (a password hash) that must not
+   * run inside a transaction.
+   * @throws security.credentials.unknown_strategy, and whatever the strategy refuses with
+   */
+  async prepare(strategy: string, credentials: Record<string, unknown>, kuid: string, isUpdate: boolean): Promise<void> {
+    await this.strategies.call(strategy, async (plugin) => plugin.prepare?.(credentials, kuid, isUpdate));
+  }
+
   /** @throws security.user.not_found, security.credentials.already_exist, security.credentials.rejected */
   async createCredentials(strategy: string, kuid: string, credentials: Record<string, unknown>): Promise<CredentialInfo> {
     await this.requireStoredUser(kuid);
-    if (await this.strategies.call(strategy, (plugin) => plugin.exists(kuid))) throw fail('security.credentials.already_exist', kuid, strategy);
+    if (await this.hasCredentials(strategy, kuid)) throw fail('security.credentials.already_exist', kuid, strategy);
     await this.validate(strategy, credentials, kuid, false);
-    const info = await this.strategies.call(strategy, (plugin) => plugin.create(credentials, kuid));
+    await this.prepare(strategy, credentials, kuid, false);
+    const info = await this.units.transaction(() => this.strategies.call(strategy, (plugin) => plugin.create(credentials, kuid)));
     await this.security.userChanged(kuid);
     return info;
   }
 
   /**
-   * Updates credentials and ends the user's other sessions: a changed secret must lock out
+   * Replaces credentials and ends the user's other sessions: a changed secret must lock out
    * whoever held the old one.
    * @throws security.user.not_found, security.credentials.not_found, security.credentials.rejected
    */
@@ -148,19 +182,28 @@ export class UserService implements StrategyUsers {
     await this.requireStoredUser(kuid);
     await this.requireCredentials(strategy, kuid);
     await this.validate(strategy, credentials, kuid, true);
-    const info = await this.strategies.call(strategy, (plugin) => plugin.update(credentials, kuid));
-    await this.revokeOtherSessions(kuid, keepSessionId);
-    await this.security.userChanged(kuid);
-    return info;
+    await this.prepare(strategy, credentials, kuid, true);
+    return this.changeCredentials(kuid, keepSessionId, () => this.strategies.call(strategy, (plugin) => plugin.update(credentials, kuid)));
   }
 
   /** @throws security.user.not_found, security.credentials.not_found */
   async deleteCredentials(strategy: string, kuid: string, keepSessionId?: string): Promise<void> {
     await this.requireStoredUser(kuid);
     await this.requireCredentials(strategy, kuid);
-    await this.strategies.call(strategy, (plugin) => plugin.delete(kuid));
+    await this.changeCredentials(kuid, keepSessionId, () => this.strategies.call(strategy, (plugin) => plugin.delete(kuid)));
+  }
+
+  /**
+   * Writes in one transaction, ending the user's other sessions before and after: sessions live
+   * outside the SQL transaction (in Redis, say), and a crash right after the commit must not
+   * leave a session opened with the old secret; a login racing with the change is ended after.
+   */
+  private async changeCredentials<T>(kuid: string, keepSessionId: string | undefined, write: () => Promise<T>): Promise<T> {
+    await this.revokeOtherSessions(kuid, keepSessionId);
+    const result = await this.units.transaction(write);
     await this.revokeOtherSessions(kuid, keepSessionId);
     await this.security.userChanged(kuid);
+    return result;
   }
 
   hasCredentials(strategy: string, kuid: string): Promise<boolean> {
@@ -193,15 +236,6 @@ export class UserService implements StrategyUsers {
       return;
     }
     await this.tokens.revokeUserExcept(kuid, keepSessionId);
-  }
-
-  private async rollback(kuid: string, created: readonly string[]): Promise<void> {
-    for (const name of created) {
-      await this.strategies.call(name, (plugin) => plugin.delete(kuid)).catch((error: unknown) => {
-        this.logger.error({ err: error, kuid, strategy: name }, 'rollback: could not delete credentials');
-      });
-    }
-    await this.users.delete(kuid).catch((error: unknown) => this.logger.error({ err: error, kuid }, 'rollback: could not delete user'));
   }
 }
 

@@ -70,6 +70,8 @@ export async function openStorage(config: Readonly<Config>, logger: Logger): Pro
     credentials: new SqlCredentialStore(database.db),
     settings: new SqlSettingsStore(database.db),
     sessions,
+    transaction: (run) => database.transaction(run),
+    lock: (name) => database.lock(name),
     describe: () => ({ ...description }),
     async ping() {
       const [databaseUp, sessionsUp] = await Promise.all([

@@ -132,8 +132,30 @@ export interface SessionStore {
   onUserChange(listener: (kuid: string | null) => void): void;
 }
 
+/**
+ * Writes that commit together or not at all: the SQL database's transactions. Users, profiles,
+ * roles, credentials and settings join the transaction; sessions in Redis do not.
+ */
+export interface UnitOfWork {
+  /**
+   * Runs `run` as one transaction: every SQL store called from inside it (a strategy plugin's
+   * credential writes included) writes through it; it commits when `run` resolves and rolls
+   * back when it rejects, or when the process dies first. A call from inside joins the open one.
+   * Keep `run` short (no password hashing: on SQLite it holds the node's only connection), and
+   * do not await from it a load begun outside it.
+   * @throws services.storage.not_connected when the database does not answer in time
+   */
+  transaction<T>(run: () => Promise<T>): Promise<T>;
+  /**
+   * Inside a transaction: waits until no other transaction, on any node, holds `name`, then
+   * holds it until this one ends.
+   * @throws Error when called outside a transaction
+   */
+  lock(name: string): Promise<void>;
+}
+
 /** Every store a node needs, opened from the config. */
-export interface Storage {
+export interface Storage extends UnitOfWork {
   users: UserStore;
   profiles: DocumentStore<ProfileRecord>;
   roles: DocumentStore<RoleRecord>;

@@ -113,8 +113,21 @@ export interface StrategyPlugin {
   exists(kuid: string): Promise<boolean>;
   /** Throws a PortcullisError to refuse. `isUpdate` means partial credentials. */
   validate(credentials: Record<string, unknown>, kuid: string | null, isUpdate: boolean): Promise<void>;
+  /**
+   * The slow work of a `create` or `update` that writes nothing (hashing a password), done before
+   * the core opens the transaction `create` or `update` runs in: on SQLite a transaction holds
+   * the node's only connection. The core then hands `create` or `update` this very `credentials`
+   * object, so the plugin may keep its result by the object (a WeakMap). Optional.
+   */
+  prepare?(credentials: Record<string, unknown>, kuid: string, isUpdate: boolean): Promise<void>;
+  /**
+   * Runs inside the core's transaction: writes through `StrategyContext.credentials` commit with
+   * the user's (all or nothing, even across a crash). Write nothing elsewhere, await nothing slow.
+   */
   create(credentials: Record<string, unknown>, kuid: string): Promise<CredentialInfo>;
+  /** Runs inside the core's transaction, as `create` does. */
   update(credentials: Record<string, unknown>, kuid: string): Promise<CredentialInfo>;
+  /** Runs inside the core's transaction, as `create` does (with the user's deletion, on `security:deleteUser`). */
   delete(kuid: string): Promise<void>;
   /** The user's credentials, or null when the user has none in this strategy. */
   getInfo?(kuid: string): Promise<CredentialInfo | null>;
@@ -129,4 +142,4 @@ export interface StrategyPlugin {
 export type StrategyFactory = (context: StrategyContext) => StrategyPlugin | Promise<StrategyPlugin>;
 
 export const REQUIRED_METHODS = ['createPassportStrategy', 'verify', 'exists', 'validate', 'create', 'update', 'delete'] as const;
-export const OPTIONAL_METHODS = ['getInfo', 'getById', 'afterRegister', 'close'] as const;
+export const OPTIONAL_METHODS = ['prepare', 'getInfo', 'getById', 'afterRegister', 'close'] as const;

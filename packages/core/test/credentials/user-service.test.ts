@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { AsyncResource } from 'node:async_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +10,12 @@ import {
 } from '../../src/index.js';
 import { refusal } from '../support.js';
 
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
 /** A strategy that keeps `{login}` credentials in the core's store; `failCreate` makes create throw. */
-function storedPlugin(context: StrategyContext, options: { failCreate?: boolean; failValidate?: boolean } = {}): StrategyPlugin {
+function storedPlugin(context: StrategyContext, options: { failCreate?: boolean; failValidate?: boolean; failDelete?: boolean; prepare?: StrategyPlugin['prepare'] } = {}): StrategyPlugin {
   return {
+    ...(options.prepare ? { prepare: options.prepare } : {}),
     name: context.name,
     fields: ['login'],
     createPassportStrategy: () => new (class extends Strategy {})(),
@@ -30,6 +34,7 @@ function storedPlugin(context: StrategyContext, options: { failCreate?: boolean;
     update: async (_credentials, kuid) => ({ kuid }),
     delete: async (kuid) => {
       await context.credentials.delete(kuid);
+      if (options.failDelete) throw fail('security.credentials.rejected', 'the directory keeps it');
     },
   };
 }
@@ -53,7 +58,16 @@ describe('core/credentials/user-service', () => {
     await registry.register('second', (context) => storedPlugin(context));
     await registry.register('broken', (context) => storedPlugin(context, { failCreate: true }));
     await registry.register('picky', (context) => storedPlugin(context, { failValidate: true }));
-    users = new UserService(security, storage.users, registry, tokens, createLogger({ level: 'silent' }));
+    await registry.register('sticky', (context) => storedPlugin(context, { failDelete: true }));
+    // Bound to this context, outside any transaction: a query that must not wait for one.
+    const outside = AsyncResource.bind(() => storage.users.get('nobody'));
+    await registry.register('slow', (context) => storedPlugin(context, {
+      async prepare(credentials) {
+        const answered = await Promise.race([outside().then(() => true), sleep(1000).then(() => false)]);
+        credentials['prepared'] = answered;
+      },
+    }));
+    users = new UserService(security, storage.users, registry, tokens, storage);
   });
 
   after(async () => {
@@ -97,7 +111,41 @@ describe('core/credentials/user-service', () => {
     });
   });
 
+  describe('#create, with a strategy that prepares', () => {
+    it('prepares before the transaction: the database answers other queries meanwhile, and create gets the same object', async () => {
+      const given: Record<string, unknown> = { login: 'fay' };
+      await users.create({ kuid: 'fay', content: { profileIds: ['default'] }, credentials: { slow: given } });
+      expect(given['prepared']).to.equal(true);
+      expect(await storage.credentials.findByKuid('slow', 'fay')).to.not.equal(null);
+    });
+  });
+
+  describe('#createFirstAdmin', () => {
+    it('creates exactly one administrator out of many concurrent calls, then refuses with api.process.admin_exists', async () => {
+      const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => users.createFirstAdmin({
+        kuid: `root${i}`, content: { profileIds: ['admin'] }, credentials: { first: { login: `root${i}` } },
+      })));
+      const created = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+      expect(created).to.have.length(1);
+      for (const outcome of outcomes) if (outcome.status === 'rejected') expect(outcome.reason.id).to.equal('api.process.admin_exists');
+      // The losers left nothing behind: neither a user nor credentials.
+      for (let i = 0; i < 8; i++) {
+        const exists = (await storage.users.get(`root${i}`)) !== null;
+        expect(await storage.credentials.findByKuid('first', `root${i}`) !== null).to.equal(exists);
+      }
+      const late = await refusal(users.createFirstAdmin({ kuid: 'late', content: { profileIds: ['admin'] }, credentials: {} }));
+      expect(late.id).to.equal('api.process.admin_exists');
+    });
+  });
+
   describe('#delete', () => {
+    it('keeps the user and every credential when a strategy fails to delete its own', async () => {
+      await users.create({ kuid: 'gus', content: { profileIds: ['default'] }, credentials: { first: { login: 'gus' }, sticky: { login: 'gus' } } });
+      expect((await refusal(users.delete('gus'))).id).to.equal('security.credentials.rejected');
+      expect(await storage.users.get('gus')).to.not.equal(null);
+      expect(await storage.credentials.strategiesOf('gus')).to.deep.equal(['first', 'sticky']);
+    });
+
     it('deletes credentials in every strategy and every session', async () => {
       await users.create({ kuid: 'eve', content: { profileIds: ['default'] }, credentials: { first: { login: 'eve' }, second: { login: 'eve' } } });
       const token = await tokens.create('eve', undefined);

@@ -16,9 +16,6 @@ function withProfiles(content: Record<string, unknown> | undefined, profileIds: 
   return { ...content, profileIds };
 }
 
-/** Only one first administrator, even when two requests race on this node. */
-let firstAdminLock: Promise<unknown> = Promise.resolve();
-
 /** security: users. */
 export const userActions = [
   defineAction({
@@ -33,12 +30,8 @@ export const userActions = [
     body: z.object({ content: plainObject.optional(), credentials }).strict(),
     async handler({ args, body, ctx }) {
       const content = withProfiles(body.content, ['admin']);
-      const run = firstAdminLock.then(async () => {
-        if (await ctx.security.adminExists()) throw fail('api.process.admin_exists');
-        return ctx.users.create({ kuid: args._id, content, credentials: body.credentials ?? {} });
-      });
-      firstAdminLock = run.catch(() => undefined);
-      return serialize(await run);
+      // The guard is a lock in the shared database: one administrator, however many nodes race.
+      return serialize(await ctx.users.createFirstAdmin({ kuid: args._id, content, credentials: body.credentials ?? {} }));
     },
   }),
   defineAction({

@@ -42,7 +42,7 @@ export async function openLdapCore(config: LdapStrategyConfigInput, options: { l
   const tokens = new TokenManager(storage.sessions, storage.settings, { algorithm: 'HS256', expiresIn: '1h', maxTTL: -1, gracePeriod: 0 });
   await tokens.init();
   const registry = new StrategyRegistry({ credentials: storage.credentials, loadUser: (kuid) => storage.users.get(kuid), logger, pluginConfig: { ldap: config } });
-  const users = new UserService(security, storage.users, registry, tokens, silentLogger);
+  const users = new UserService(security, storage.users, registry, tokens, storage);
   registry.bindUsers(users);
   const plugin = (await registry.register('ldap', createLdapStrategy)) as LdapStrategyPlugin;
   return {

@@ -1,5 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type Dialect } from 'kysely';
 import pg from 'pg';
@@ -7,7 +6,9 @@ import type { Logger } from '../../logging/logger.js';
 import { migrateToLatest } from './migrations.js';
 import { SchemaPostgresDialect } from './schema-introspector.js';
 import { guard } from './sql-errors.js';
+import { prepareSqliteFile } from './sqlite-file.js';
 import type { Tables } from './tables.js';
+import { UnitsOfWork } from './unit-of-work.js';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -27,6 +28,19 @@ export interface SqlDatabase {
   readonly dialect: SqlDialectName;
   /** SQLite only: the file's data_version, which changes whenever another connection commits. */
   readonly dataVersion?: () => number;
+  /**
+   * Runs `run` as one transaction that every query of `db` made from inside it joins: it
+   * commits when `run` resolves, rolls back when it rejects or the process dies. Nested calls
+   * join the outer one.
+   * @throws services.storage.not_connected when the database does not answer in time
+   */
+  transaction<T>(run: () => Promise<T>): Promise<T>;
+  /**
+   * Inside a transaction: waits until no other transaction, of any node, holds `name`, then
+   * holds it until this one ends (a row of `settings` claimed by an upsert).
+   * @throws Error outside a transaction, where it would hold nothing
+   */
+  lock(name: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -62,11 +76,11 @@ async function inTurn<T>(path: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
-function openSqlite(url: string, timeout: number): Opened {
+function openSqlite(url: string, timeout: number, logger: Logger): Opened {
   // "sqlite:./a.db", "sqlite:/abs/a.db" and "sqlite:///abs/a.db" all name a file path.
   const rest = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
   const path = rest === ':memory:' ? rest : resolve(rest);
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') prepareSqliteFile(path, logger);
   const database = new Database(path, { timeout });
   // WAL lets readers run beside the writer; NORMAL sync is safe with WAL and much faster.
   database.pragma('journal_mode = WAL');
@@ -139,9 +153,10 @@ export async function openSqlDatabase(options: SqlDatabaseOptions, logger: Logge
   const dialect = dialectOf(options.url);
   if (dialect === null) throw new Error(`database.url must start with "sqlite:" or "postgres://"`);
   const opened = await guard('services.storage.not_connected', async () => (
-    dialect === 'sqlite' ? openSqlite(options.url, options.timeout) : openPostgres(options, logger)
+    dialect === 'sqlite' ? openSqlite(options.url, options.timeout, logger) : openPostgres(options, logger)
   ));
-  const db = new Kysely<Tables>({ dialect: opened.dialect });
+  const units = new UnitsOfWork(dialect === 'sqlite' ? 'begin immediate' : 'begin');
+  const db = new Kysely<Tables>({ dialect: units.wrap(opened.dialect) });
   try {
     const applied = await guard('services.storage.not_connected', () => opened.migrate(db));
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
@@ -149,5 +164,20 @@ export async function openSqlDatabase(options: SqlDatabaseOptions, logger: Logge
     await db.destroy().catch(() => undefined);
     throw error;
   }
-  return { db, dialect, ...(opened.dataVersion ? { dataVersion: opened.dataVersion } : {}), close: () => db.destroy() };
+  return {
+    db,
+    dialect,
+    ...(opened.dataVersion ? { dataVersion: opened.dataVersion } : {}),
+    transaction: (run) => guard('services.storage.not_connected', () => units.run(run)),
+    async lock(name) {
+      if (!units.inside) throw new Error(`lock("${name}") outside a transaction would hold nothing`);
+      // An upsert locks the row until the transaction ends: a second claimer waits, on PostgreSQL
+      // for the row, on SQLite already at `begin immediate`.
+      await guard('services.storage.not_connected', () => db.insertInto('settings')
+        .values({ key: `lock:${name}`, value: new Date().toISOString() })
+        .onConflict((conflict) => conflict.column('key').doUpdateSet({ value: (eb) => eb.ref('excluded.value') }))
+        .execute());
+    },
+    close: () => db.destroy(),
+  };
 }

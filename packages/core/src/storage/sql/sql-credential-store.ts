@@ -42,12 +42,16 @@ export class SqlCredentialStore implements CredentialStore {
   update(record: CredentialRecord): Promise<boolean | 'login_taken'> {
     return guard(UNAVAILABLE, async () => {
       try {
-        const result = await this.db.updateTable('credentials')
-          .set({ login: record.login, data: JSON.stringify(record.data) })
-          .where('strategy', '=', record.strategy)
-          .where('kuid', '=', record.kuid)
-          .executeTakeFirst();
-        return result.numUpdatedRows > 0n;
+        // A transaction of its own, a savepoint inside a unit of work: on PostgreSQL a refused
+        // statement spoils its whole transaction, and a plugin told 'login_taken' may go on.
+        return await this.db.transaction().execute(async (trx) => {
+          const result = await trx.updateTable('credentials')
+            .set({ login: record.login, data: JSON.stringify(record.data) })
+            .where('strategy', '=', record.strategy)
+            .where('kuid', '=', record.kuid)
+            .executeTakeFirst();
+          return result.numUpdatedRows > 0n;
+        });
       } catch (error) {
         if (isUniqueViolation(error)) return 'login_taken';
         throw error;
