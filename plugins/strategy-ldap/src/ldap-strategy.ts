@@ -20,7 +20,7 @@ import { DirectoryStrategy, WRONG_CREDENTIALS } from './directory-strategy.js';
 import { EntryBindings } from './entry-bindings.js';
 import { dnKey } from './entry-key.js';
 import { EntryMapping } from './entry-mapping.js';
-import type { Provisioner } from './provisioning.js';
+import { PROVISIONED, type Provisioner } from './provisioning.js';
 import { serverOptions } from './server-options.js';
 
 const FAILURE = { kuid: null, message: WRONG_CREDENTIALS } as const;
@@ -52,6 +52,7 @@ export class LdapStrategyPlugin implements StrategyPlugin {
   readonly #bindings: EntryBindings;
   readonly #mapping: EntryMapping;
   readonly #logger: Logger;
+  readonly #provisioner: Provisioner | undefined;
 
   constructor(dependencies: LdapStrategyDependencies) {
     this.name = dependencies.name;
@@ -59,6 +60,7 @@ export class LdapStrategyPlugin implements StrategyPlugin {
     this.#credentials = dependencies.credentials;
     this.#bindings = new EntryBindings(dependencies.bindings, dependencies.credentials);
     this.#logger = dependencies.logger;
+    this.#provisioner = dependencies.provisioner;
     const { config, credentials, provisioner, logger } = dependencies;
     this.#mapping = new EntryMapping({ config, credentials, bindings: this.#bindings, provisioner, logger });
   }
