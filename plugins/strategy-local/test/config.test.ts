@@ -14,6 +14,7 @@ describe('strategy-local/config', () => {
         maxConcurrentHashes: 2,
         hashPriority: 10,
         maxQueuedHashes: 100,
+        requirePassword: true,
       });
     });
 

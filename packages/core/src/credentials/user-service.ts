@@ -4,7 +4,7 @@ import type { Logger } from '../logging/logger.js';
 import { SecurityService } from '../security/security-service.js';
 import { ANONYMOUS_KUID } from '../security/types.js';
 import type { UserContent, UserRecord, UserStore } from '../storage/ports.js';
-import type { CredentialInfo, StrategyUsers } from '../strategies/strategy-plugin.js';
+import type { CredentialChange, CredentialInfo, StrategyUsers } from '../strategies/strategy-plugin.js';
 import type { StrategyRegistry } from '../strategies/strategy-registry.js';
 import type { TokenManager } from '../tokens/token-manager.js';
 
@@ -141,14 +141,20 @@ export class UserService implements StrategyUsers {
 
   /**
    * Updates credentials and ends the user's other sessions: a changed secret must lock out
-   * whoever held the old one.
-   * @throws security.user.not_found, security.credentials.not_found, security.credentials.rejected
+   * whoever held the old one. Logins that were being verified meanwhile are refused when they
+   * open their session (see StrategyRegistry.stillVerified).
+   * @param change who asks: `{isSelf: true}` for the user about themselves (strategies may then ask
+   *   for more, e.g. the current password)
+   * @throws security.user.not_found, security.credentials.not_found, security.credentials.rejected,
+   *   and what the strategy refuses with (e.g. security.credentials.wrong_password)
    */
-  async updateCredentials(strategy: string, kuid: string, credentials: Record<string, unknown>, keepSessionId?: string): Promise<CredentialInfo> {
+  async updateCredentials(
+    strategy: string, kuid: string, credentials: Record<string, unknown>, keepSessionId?: string, change: CredentialChange = { isSelf: false },
+  ): Promise<CredentialInfo> {
     await this.requireStoredUser(kuid);
     await this.requireCredentials(strategy, kuid);
     await this.validate(strategy, credentials, kuid, true);
-    const info = await this.strategies.call(strategy, (plugin) => plugin.update(credentials, kuid));
+    const info = await this.strategies.call(strategy, (plugin) => plugin.update(credentials, kuid, change));
     await this.revokeOtherSessions(kuid, keepSessionId);
     await this.security.userChanged(kuid);
     return info;

@@ -52,8 +52,9 @@ export interface DocumentStore<T extends { _id: string }> {
 
 /**
  * A strategy's record of one user's credentials. `login` is the strategy-side identifier
- * (a username, a directory login); it is unique per strategy. `data` is private to the
- * strategy (a password hash, say) and never leaves the core.
+ * (a username, a directory login), kept as given; it is unique per strategy by its canonical
+ * key (`loginKey`: NFKC, no invisible characters, case folded), and found by that key. `data`
+ * is private to the strategy (a password hash, say) and never leaves the core.
  */
 export interface CredentialRecord {
   strategy: string;
@@ -66,6 +67,7 @@ export type CredentialInsertResult = 'created' | 'kuid_taken' | 'login_taken';
 
 export interface CredentialStore {
   findByKuid(strategy: string, kuid: string): Promise<CredentialRecord | null>;
+  /** The record whose login has the same `loginKey` as `login`, or null. */
   findByLogin(strategy: string, login: string): Promise<CredentialRecord | null>;
   insert(record: CredentialRecord): Promise<CredentialInsertResult>;
   /** Replaces login and data. @returns 'login_taken' when another user holds the new login, false when missing */

@@ -18,8 +18,24 @@ export interface PassportRequest {
   ip: string | undefined;
 }
 
-/** What `verify` resolves to: the user's kuid on success, or `{kuid: null, message}` / false on failure. */
-export type VerifyResult = { kuid: string } | { kuid: null; message?: string } | false;
+/**
+ * What `verify` resolves to: the user's kuid on success, or `{kuid: null, message}` / false on failure.
+ * A strategy that checks a secret it stores (a password hash) also returns `fingerprint`, the
+ * `credentialFingerprint` of the record it checked (or of the one it wrote after a re-hash): the
+ * core re-reads the record once the session exists, and refuses the login if the credentials
+ * changed meanwhile, so that a password change also ends the logins it overlapped.
+ */
+export type VerifyResult = { kuid: string; fingerprint?: string } | { kuid: null; message?: string } | false;
+
+/** Who asks for a credential change: the user about themselves, or an administrator about a user. */
+export interface CredentialChange {
+  /**
+   * True for auth:updateMyCredentials (the caller changes their own credentials), false for
+   * security:updateCredentials. A strategy may ask more of a user than of an administrator
+   * (the local strategy asks for the current password).
+   */
+  isSelf: boolean;
+}
 
 /** Non-sensitive description of a user's credentials, sent to clients as is (never a hash or a password). */
 export type CredentialInfo = Record<string, unknown>;
@@ -97,7 +113,11 @@ export interface StrategyPlugin {
   /** Throws a PortcullisError to refuse. `isUpdate` means partial credentials. */
   validate(credentials: Record<string, unknown>, kuid: string | null, isUpdate: boolean): Promise<void>;
   create(credentials: Record<string, unknown>, kuid: string): Promise<CredentialInfo>;
-  update(credentials: Record<string, unknown>, kuid: string): Promise<CredentialInfo>;
+  /**
+   * Changes the user's credentials. `change` says who asks; the core always passes it (it is
+   * optional so that older plugins, which ignore it, keep compiling).
+   */
+  update(credentials: Record<string, unknown>, kuid: string, change?: CredentialChange): Promise<CredentialInfo>;
   delete(kuid: string): Promise<void>;
   /** The user's credentials, or null when the user has none in this strategy. */
   getInfo?(kuid: string): Promise<CredentialInfo | null>;

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { loginKey } from '../../credentials/login-key.js';
 import type { CredentialInsertResult, CredentialRecord, CredentialStore } from '../ports.js';
 import { guard, isUniqueViolation } from './sql-errors.js';
 import type { Tables } from './tables.js';
@@ -8,8 +9,9 @@ const UNAVAILABLE = 'services.storage.not_connected';
 type CredentialRow = Tables['credentials'];
 
 /**
- * Credentials keyed by (strategy, kuid), with a unique (strategy, login): the database, not a
- * read-then-write, decides who wins a login.
+ * Credentials keyed by (strategy, kuid), with a unique (strategy, loginKey(login)): the
+ * database, not a read-then-write, decides who wins a login, and logins that differ only by
+ * case, width or invisible characters are one login. The login itself is kept as given.
  * Every method throws services.storage.not_connected when the database does not answer in time.
  */
 export class SqlCredentialStore implements CredentialStore {
@@ -20,7 +22,7 @@ export class SqlCredentialStore implements CredentialStore {
   }
 
   findByLogin(strategy: string, login: string): Promise<CredentialRecord | null> {
-    return this.findOne('login', strategy, login);
+    return this.findOne('login_key', strategy, loginKey(login));
   }
 
   insert(record: CredentialRecord): Promise<CredentialInsertResult> {
@@ -43,7 +45,7 @@ export class SqlCredentialStore implements CredentialStore {
     return guard(UNAVAILABLE, async () => {
       try {
         const result = await this.db.updateTable('credentials')
-          .set({ login: record.login, data: JSON.stringify(record.data) })
+          .set({ login: record.login, login_key: loginKey(record.login), data: JSON.stringify(record.data) })
           .where('strategy', '=', record.strategy)
           .where('kuid', '=', record.kuid)
           .executeTakeFirst();
@@ -71,9 +73,9 @@ export class SqlCredentialStore implements CredentialStore {
     });
   }
 
-  private findOne(column: 'kuid' | 'login', strategy: string, value: string): Promise<CredentialRecord | null> {
+  private findOne(column: 'kuid' | 'login_key', strategy: string, value: string): Promise<CredentialRecord | null> {
     return guard(UNAVAILABLE, async () => {
-      const row = await this.db.selectFrom('credentials').selectAll()
+      const row = await this.db.selectFrom('credentials').select(['strategy', 'kuid', 'login', 'data'])
         .where('strategy', '=', strategy).where(column, '=', value).executeTakeFirst();
       return row === undefined ? null : fromRow(row);
     });
@@ -81,9 +83,9 @@ export class SqlCredentialStore implements CredentialStore {
 }
 
 function toRow(record: CredentialRecord): CredentialRow {
-  return { strategy: record.strategy, kuid: record.kuid, login: record.login, data: JSON.stringify(record.data) };
+  return { strategy: record.strategy, kuid: record.kuid, login: record.login, login_key: loginKey(record.login), data: JSON.stringify(record.data) };
 }
 
-function fromRow(row: CredentialRow): CredentialRecord {
+function fromRow(row: Omit<CredentialRow, 'login_key'>): CredentialRecord {
   return { strategy: row.strategy, kuid: row.kuid, login: row.login, data: JSON.parse(row.data) as Record<string, unknown> };
 }
