@@ -89,6 +89,33 @@ export function credentialStoreConformance(factory: StoreFactory<CredentialStore
       expect(await credentials.insert(credential('kuid-bob', 'alice'))).to.equal('created');
     });
 
+    it('finds a login by its canonical key, and keeps it as it was given', async () => {
+      await credentials.insert(credential('kuid-alice', 'Alice'));
+      for (const variant of ['alice', 'ALICE', 'ＡＬＩＣＥ', 'Al\u200Bice', '\u202EAlice', 'Alice\uFEFF']) {
+        expect((await credentials.findByLogin('local', variant))?.login, variant).to.equal('Alice');
+      }
+    });
+
+    it('refuses a login that differs from a held one only by case, width or invisible characters', async () => {
+      await credentials.insert(credential('kuid-alice', 'Alice'));
+      for (const [index, variant] of ['alice', 'ＡＬＩＣＥ', 'Al\u00ADice', 'Ali\u2066ce'].entries()) {
+        expect(await credentials.insert(credential(`kuid-${index}`, variant)), variant).to.equal('login_taken');
+      }
+      await credentials.insert(credential('kuid-bob', 'bob'));
+      expect(await credentials.update(credential('kuid-bob', 'ALICE'))).to.equal('login_taken');
+      // Its own login in another form is no conflict: the user may change how it is written.
+      expect(await credentials.update(credential('kuid-alice', 'ALICE'))).to.equal(true);
+      expect((await credentials.findByLogin('local', 'alice'))?.login).to.equal('ALICE');
+    });
+
+    it('gives a login to one of two concurrent inserts that differ only by case', async () => {
+      const results = await Promise.all([
+        credentials.insert(credential('kuid-alice', 'Shared')),
+        credentials.insert(credential('kuid-bob', 'sHARED')),
+      ]);
+      expect([...results].sort()).to.deep.equal(['created', 'login_taken']);
+    });
+
     it('lists the strategies in which a user holds credentials', async () => {
       expect(await credentials.strategiesOf('kuid-alice')).to.deep.equal([]);
       await credentials.insert(credential('kuid-alice', 'alice', 'oauth'));

@@ -41,10 +41,15 @@ export function assertNoCollision(rows: readonly Row[]): void {
   const collisions = [...groups.values()].filter((group) => group.length > 1);
   if (collisions.length === 0) return;
   const described = collisions
-    .map((group) => `strategy "${group[0]!.strategy}": ${group.map((row) => `${JSON.stringify(row.login)} (user "${row.kuid}")`).join(', ')}`)
+    .map((group) => `strategy "${group[0]!.strategy}": ${group.map((row) => `${shown(row.login)} (user "${row.kuid}")`).join(', ')}`)
     .join('; ');
   throw new Error(
     `migration 0003_canonical_logins: these logins differ only by case, width or invisible characters and would become one: ${described}. ` +
       'Give all but one of each group another login (security:updateCredentials on the previous version, or an UPDATE of the credentials table), then start again.',
   );
+}
+
+/** The login quoted, its invisible characters written as \uXXXX so that an operator sees them. */
+function shown(login: string): string {
+  return JSON.stringify(login).replace(/[\p{Default_Ignorable_Code_Point}\p{Cc}]/gu, (character) => `\\u${character.codePointAt(0)!.toString(16).padStart(4, '0')}`);
 }
