@@ -186,12 +186,12 @@ export class LocalStrategyPlugin implements StrategyPlugin {
   async #rehash(record: CredentialRecord, verifiedHash: string, password: string): Promise<CredentialRecord | null> {
     try {
       const hash = await this.#hasher.hash(password.normalize('NFC'));
-      // Re-read just before writing: a password changed meanwhile must not be overwritten
-      // with a hash of the old one. (A conditional update in the store would close the gap.)
+      // Written only over the record as it was read: a password changed meanwhile must not be
+      // overwritten with a hash of the old one (that would bring the old password back).
       const latest = await this.#credentials.findByKuid(record.kuid);
       if (!latest || latest.data['hash'] !== verifiedHash || latest.login !== record.login) return null;
       const written = { kuid: latest.kuid, login: latest.login, data: { ...latest.data, hash } };
-      await this.#credentials.update(written);
+      if ((await this.#credentials.update(written, { login: latest.login, data: latest.data })) !== true) return null;
       this.#logger.debug({ kuid: record.kuid }, 'password hash upgraded to the current argon2 parameters');
       return { ...written, strategy: latest.strategy };
     } catch (error) {

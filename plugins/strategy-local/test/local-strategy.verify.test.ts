@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Storage, StrategyCredentials } from '@portcullis/core';
+import { credentialFingerprint, type Storage, type StrategyCredentials } from '@portcullis/core';
 import { LocalStrategyPlugin, OWASP_ARGON2_MINIMUM, parseLocalStrategyConfig, WRONG_CREDENTIALS } from '../src/index.js';
 import { phcParameters } from './helpers/argon2.js';
 import { CountingHasher } from './helpers/counting-hasher.js';
@@ -85,6 +85,32 @@ describe('strategy-local/local-strategy #verify', () => {
     expect(after?.data['passwordUpdatedAt'], 'a re-hash is not a password change').to.equal(before?.data['passwordUpdatedAt']);
     expect(await verifyFromBody(current, username, password)).to.include({ kuid: 'ada' });
     expect(await storedHash('ada'), 'no second re-hash').to.equal(after?.data['hash']);
+  });
+
+  it('does not overwrite a password changed between its re-read and its write, and says what it checked', async () => {
+    const legacy = await localPlugin(storage, { config: { argon2: { memoryCost: 8192, timeCost: 1 } } });
+    const { username, password } = newCredentials();
+    await legacy.create({ username, password }, 'ada');
+    let changePassword = async (): Promise<void> => undefined;
+    const racing = (credentials: StrategyCredentials): StrategyCredentials => ({
+      ...credentials,
+      // The re-hash writes after its re-read: the password changes in between.
+      update: async (record, expected) => {
+        await changePassword();
+        return credentials.update(record, expected);
+      },
+    });
+    const current = await localPlugin(storage, { config: {}, wrap: racing });
+    changePassword = async () => {
+      changePassword = async () => undefined;
+      await legacy.update({ password: 'the new password' }, 'ada');
+    };
+    const checked = await verifyFromBody(current, username, password);
+    // The login checked the old password: its fingerprint is not the stored record's, so the core refuses it.
+    expect(checked).to.include({ kuid: 'ada' });
+    expect(checked).to.not.deep.include({ fingerprint: credentialFingerprint((await storage.credentials.findByKuid('local', 'ada'))!) });
+    expect(await verifyFromBody(current, username, 'the new password')).to.include({ kuid: 'ada' });
+    expect(await verifyFromBody(current, username, password)).to.deep.equal(FAILURE);
   });
 
   it('does not overwrite a password changed while it re-hashed the old one', async () => {

@@ -1,6 +1,6 @@
 import { loginKey } from '../credentials/login-key.js';
 import { fail } from '../errors/index.js';
-import type { CredentialStore } from '../storage/ports.js';
+import type { CredentialStore, ExpectedCredential } from '../storage/ports.js';
 import type { StrategyCredentials } from './strategy-plugin.js';
 
 type Writable = Parameters<StrategyCredentials['insert']>[0];
@@ -19,7 +19,7 @@ export function scopeCredentials(store: CredentialStore, strategy: string): Stra
     findByKuid: (kuid: string) => store.findByKuid(strategy, kuid),
     findByLogin: (login: string) => store.findByLogin(strategy, login),
     insert: async (record: Writable) => store.insert({ ...visible(record), strategy }),
-    update: async (record: Writable) => store.update({ ...visible(record), strategy }),
+    update: async (record: Writable, expected?: ExpectedCredential) => store.update({ ...visible(record), strategy }, expected),
     delete: (kuid: string) => store.delete(strategy, kuid),
   });
 }

@@ -1,6 +1,6 @@
 import type { Strategy } from 'passport-strategy';
 import type { Logger } from 'pino';
-import type { CredentialInsertResult, CredentialRecord, UserContent, UserRecord } from '../storage/ports.js';
+import type { CredentialInsertResult, CredentialRecord, ExpectedCredential, UserContent, UserRecord } from '../storage/ports.js';
 
 /**
  * The request a Passport strategy sees: built by the core from the API request, whatever the
@@ -45,7 +45,8 @@ export interface StrategyCredentials {
   findByKuid(kuid: string): Promise<CredentialRecord | null>;
   findByLogin(login: string): Promise<CredentialRecord | null>;
   insert(record: Omit<CredentialRecord, 'strategy'>): Promise<CredentialInsertResult>;
-  update(record: Omit<CredentialRecord, 'strategy'>): Promise<boolean | 'login_taken'>;
+  /** With `expected`, writes only while the record still holds that login and data (false otherwise). */
+  update(record: Omit<CredentialRecord, 'strategy'>, expected?: ExpectedCredential): Promise<boolean | 'login_taken'>;
   delete(kuid: string): Promise<boolean>;
 }
 

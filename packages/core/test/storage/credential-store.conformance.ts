@@ -77,6 +77,16 @@ export function credentialStoreConformance(factory: StoreFactory<CredentialStore
       expect(await credentials.findByKuid('local', 'kuid-bob')).to.deep.equal(credential('kuid-bob', 'bob'));
     });
 
+    it('updates only over the expected login and data when asked to (compare-and-set)', async () => {
+      const alice = credential('kuid-alice', 'alice', 'local', { hash: 'one', at: 1 });
+      await credentials.insert(alice);
+      const read = (await credentials.findByKuid('local', 'kuid-alice'))!;
+      expect(await credentials.update(credential('kuid-alice', 'alice', 'local', { hash: 'two', at: 1 }), { login: read.login, data: read.data })).to.equal(true);
+      // A write derived from the first read finds the record changed: nothing is written.
+      expect(await credentials.update(credential('kuid-alice', 'alice', 'local', { hash: 'stale', at: 1 }), { login: read.login, data: read.data })).to.equal(false);
+      expect((await credentials.findByKuid('local', 'kuid-alice'))?.data).to.deep.equal({ hash: 'two', at: 1 });
+    });
+
     it('does not update a record that does not exist, nor create it', async () => {
       expect(await credentials.update(credential('kuid-ghost', 'ghost'))).to.equal(false);
       expect(await credentials.findByLogin('local', 'ghost')).to.equal(null);

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { loginKey } from '../../credentials/login-key.js';
-import type { CredentialInsertResult, CredentialRecord, CredentialStore } from '../ports.js';
+import type { CredentialInsertResult, CredentialRecord, CredentialStore, ExpectedCredential } from '../ports.js';
 import { guard, isUniqueViolation } from './sql-errors.js';
 import type { Tables } from './tables.js';
 
@@ -41,14 +41,16 @@ export class SqlCredentialStore implements CredentialStore {
     });
   }
 
-  update(record: CredentialRecord): Promise<boolean | 'login_taken'> {
+  update(record: CredentialRecord, expected?: ExpectedCredential): Promise<boolean | 'login_taken'> {
     return guard(UNAVAILABLE, async () => {
       try {
-        const result = await this.db.updateTable('credentials')
+        let update = this.db.updateTable('credentials')
           .set({ login: record.login, login_key: loginKey(record.login), data: JSON.stringify(record.data) })
           .where('strategy', '=', record.strategy)
-          .where('kuid', '=', record.kuid)
-          .executeTakeFirst();
+          .where('kuid', '=', record.kuid);
+        // The stored text is what JSON.stringify wrote, and reading it back keeps the key order.
+        if (expected) update = update.where('login', '=', expected.login).where('data', '=', JSON.stringify(expected.data));
+        const result = await update.executeTakeFirst();
         return result.numUpdatedRows > 0n;
       } catch (error) {
         if (isUniqueViolation(error)) return 'login_taken';
