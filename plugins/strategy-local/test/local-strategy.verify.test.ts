@@ -87,51 +87,42 @@ describe('strategy-local/local-strategy #verify', () => {
     expect(await storedHash('ada'), 'no second re-hash').to.equal(after?.data['hash']);
   });
 
-  it('does not overwrite a password changed between its re-read and its write, and says what it checked', async () => {
+  /**
+   * A user whose hash has an old cost, and a plugin with the current cost whose store lets the
+   * password change (through another plugin) just before the first call of `method`.
+   */
+  async function racingRehash(method: 'findByKuid' | 'update'): Promise<{ current: LocalStrategyPlugin; username: string; password: string }> {
     const legacy = await localPlugin(storage, { config: { argon2: { memoryCost: 8192, timeCost: 1 } } });
     const { username, password } = newCredentials();
     await legacy.create({ username, password }, 'ada');
-    let changePassword = async (): Promise<void> => undefined;
-    const racing = (credentials: StrategyCredentials): StrategyCredentials => ({
-      ...credentials,
-      // The re-hash writes after its re-read: the password changes in between.
-      update: async (record, expected) => {
-        await changePassword();
-        return credentials.update(record, expected);
-      },
-    });
-    const current = await localPlugin(storage, { config: {}, wrap: racing });
-    changePassword = async () => {
+    let changePassword = async (): Promise<void> => {
       changePassword = async () => undefined;
       await legacy.update({ password: 'the new password' }, 'ada');
     };
-    const checked = await verifyFromBody(current, username, password);
-    // The login checked the old password: its fingerprint is not the stored record's, so the core refuses it.
-    expect(checked).to.include({ kuid: 'ada' });
-    expect(checked).to.not.deep.include({ fingerprint: credentialFingerprint((await storage.credentials.findByKuid('local', 'ada'))!) });
+    const racing = (credentials: StrategyCredentials): StrategyCredentials => ({
+      ...credentials,
+      [method]: async (...args: unknown[]) => {
+        await changePassword();
+        return (credentials[method] as (...args: unknown[]) => Promise<unknown>)(...args);
+      },
+    });
+    return { current: await localPlugin(storage, { config: {}, wrap: racing }), username, password };
+  }
+
+  it('does not overwrite a password changed while it re-hashed the old one', async () => {
+    // The re-hash re-reads the record by kuid: the password changes just before.
+    const { current, username, password } = await racingRehash('findByKuid');
+    expect(await verifyFromBody(current, username, password)).to.include({ kuid: 'ada' });
     expect(await verifyFromBody(current, username, 'the new password')).to.include({ kuid: 'ada' });
     expect(await verifyFromBody(current, username, password)).to.deep.equal(FAILURE);
   });
 
-  it('does not overwrite a password changed while it re-hashed the old one', async () => {
-    const legacy = await localPlugin(storage, { config: { argon2: { memoryCost: 8192, timeCost: 1 } } });
-    const { username, password } = newCredentials();
-    await legacy.create({ username, password }, 'ada');
-    let changePassword = async (): Promise<void> => undefined;
-    const racing = (credentials: StrategyCredentials): StrategyCredentials => ({
-      ...credentials,
-      // The re-hash re-reads the record by kuid: change the password just before.
-      findByKuid: async (kuid) => {
-        await changePassword();
-        return credentials.findByKuid(kuid);
-      },
-    });
-    const current = await localPlugin(storage, { config: {}, wrap: racing });
-    changePassword = async () => {
-      changePassword = async () => undefined;
-      await legacy.update({ password: 'the new password' }, 'ada');
-    };
-    expect(await verifyFromBody(current, username, password)).to.include({ kuid: 'ada' });
+  it('does not overwrite a password changed between its re-read and its write, and says what it checked', async () => {
+    const { current, username, password } = await racingRehash('update');
+    const checked = await verifyFromBody(current, username, password);
+    // The login checked the old password: its fingerprint is not the stored record's, so the core refuses it.
+    expect(checked).to.include({ kuid: 'ada' });
+    expect(checked).to.not.deep.include({ fingerprint: credentialFingerprint((await storage.credentials.findByKuid('local', 'ada'))!) });
     expect(await verifyFromBody(current, username, 'the new password')).to.include({ kuid: 'ada' });
     expect(await verifyFromBody(current, username, password)).to.deep.equal(FAILURE);
   });
