@@ -3,6 +3,7 @@ import { Strategy } from 'passport-strategy';
 import { z } from 'zod';
 import {
   assertLoginFree,
+  credentialFingerprint,
   deleteCredentials,
   fail,
   insertCredentials,
@@ -89,7 +90,8 @@ export const createDeviceStrategy: StrategyFactory = (context: StrategyContext):
       const record = await credentials.findByLogin(deviceId);
       const stored = typeof record?.data['digest'] === 'string' ? Buffer.from(record.data['digest'], 'hex') : null;
       if (!record || !stored || !timingSafeEqual(stored, digestOf(secret))) return { kuid: null, message: WRONG_CREDENTIALS };
-      return { kuid: record.kuid };
+      // What was checked: a secret changed before the session opens makes the core refuse the login.
+      return { kuid: record.kuid, fingerprint: credentialFingerprint(record) };
     },
 
     async exists(kuid) {

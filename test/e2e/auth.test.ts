@@ -198,7 +198,7 @@ for (const mode of MODES) {
           await createUser(client, admin, 'gina', 'gina', 'gina-password-1');
           const current = await login(client, 'gina', 'gina-password-1');
           const other = await login(client, 'gina', 'gina-password-1');
-          ok(await client.call({ controller: 'auth', action: 'updateMyCredentials', jwt: current, strategy: 'local', body: { password: 'gina-password-2' } }));
+          ok(await client.call({ controller: 'auth', action: 'updateMyCredentials', jwt: current, strategy: 'local', body: { currentPassword: 'gina-password-1', password: 'gina-password-2' } }));
           failed(await client.call({ controller: 'auth', action: 'getCurrentUser', jwt: other }), 'security.token.invalid', 401);
           ok(await client.call({ controller: 'auth', action: 'getCurrentUser', jwt: current }));
           failed(await client.call({ controller: 'auth', action: 'login', strategy: 'local', body: { username: 'gina', password: 'gina-password-1' } }), 'plugin.strategy.missing_user', 401);

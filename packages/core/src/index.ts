@@ -7,12 +7,13 @@ export { DEFAULT_ROLES, DEFAULT_PROFILES, ADMIN_PROFILE_ID } from './security/de
 export { SecurityService, ANONYMOUS_USER, type SecurityStores } from './security/security-service.js';
 export type * from './storage/ports.js';
 export * from './strategies/strategy-plugin.js';
-export { scopeCredentials } from './strategies/scoped-credentials.js';
+export { scopeCredentials, assertVisibleLogin } from './strategies/scoped-credentials.js';
 export { assertSelfEditable, fieldsRefusedToSelf, bindingsNamespace } from './strategies/self-service.js';
 export { assertLoginFree, deleteCredentials, insertCredentials, updateCredentials } from './strategies/credential-writes.js';
 export { StrategyRegistry, type StrategyRegistryOptions } from './strategies/strategy-registry.js';
 export { runPassport, verifyAdapter, type LoginOutcome } from './strategies/passport-adapter.js';
 export * from './tokens/index.js';
+export { loginKey, credentialFingerprint } from './credentials/login-key.js';
 export { UserService, assertKuid, type NewUser, type CredentialsByStrategy } from './credentials/user-service.js';
 export { openStorage, redactUrl } from './storage/open-storage.js';
 export { openSqlDatabase, dialectOf, type SqlDatabase, type SqlDatabaseOptions, type SqlDialectName } from './storage/sql/database.js';

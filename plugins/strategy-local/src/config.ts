@@ -56,6 +56,11 @@ export const localStrategyConfigSchema = z
       .number().int().min(0).max(19)
       .default(10)
       .describe('Nice value of the threads that hash passwords (0: same priority as the event loop, 19: lowest); above 0, a login storm slows logins rather than token checks'),
+    // Kuzzle's local plugin calls this requirePassword too; here it is on by default (ASVS 6.2.3).
+    requirePassword: z
+      .boolean()
+      .default(true)
+      .describe('Users changing their own local credentials (auth:updateMyCredentials) must give their current password as currentPassword; administrators never need it'),
     maxQueuedHashes: z
       .number().int().min(0).max(100_000)
       .default(100)

@@ -4,19 +4,27 @@ import type { LocalStrategyConfig } from './config.js';
 /** The fields a client may send; anything else is refused rather than silently dropped. */
 export const LOCAL_STRATEGY_FIELDS = ['username', 'password'] as const;
 
+/** Accepted in an update besides the fields: the current password, for a user changing their own credentials. */
+export const CURRENT_PASSWORD_FIELD = 'currentPassword';
+
 export interface LocalCredentials {
   username?: string;
+  /** NFC-normalised: the same password typed on two keyboards hashes the same. */
   password?: string;
+  /** As sent (only in an update); checked against the stored hash, never stored. */
+  currentPassword?: string;
 }
 
 type Limits = Pick<LocalStrategyConfig, 'minPasswordLength' | 'maxPasswordLength' | 'maxUsernameLength'>;
 
 /**
  * Checks the shape and the bounds of credentials sent by a client; what it returns holds only
- * `username` and/or `password`. Values are never changed (no trimming, no case folding): a
- * username with surrounding spaces is refused instead, so that "admin " cannot pass for "admin".
+ * `username`, `password` and (in an update) `currentPassword`. The username is never changed
+ * (no trimming, no case folding: a username with surrounding spaces is refused instead, so that
+ * "admin " cannot pass for "admin"; uniqueness ignores case, width and invisible characters, in
+ * the core). The password is NFC-normalised, and its bounds apply to the normalised form.
  *
- * @param partial an update: one field is enough; otherwise both are required
+ * @param partial an update: one field is enough (`currentPassword` alone is not); otherwise both are required
  * @throws PortcullisError `api.assert.forbidden_argument` for a `kuid` key,
  *   `api.assert.unexpected_argument` for any other key, `api.assert.missing_argument`,
  *   `api.assert.invalid_type` (not a string), `api.assert.empty_argument` (empty username),
@@ -31,11 +39,13 @@ export function parseLocalCredentials(credentials: unknown, limits: Limits, part
   // Own keys only, `__proto__` included: a JSON body may carry one as a plain key.
   for (const key of Object.keys(credentials)) {
     if (key === 'kuid') throw fail('api.assert.forbidden_argument', 'kuid');
+    if (partial && key === CURRENT_PASSWORD_FIELD) continue;
     if (!(LOCAL_STRATEGY_FIELDS as readonly string[]).includes(key)) {
       throw fail('api.assert.unexpected_argument', key, LOCAL_STRATEGY_FIELDS.join(', '));
     }
   }
-  const { username, password } = credentials as Record<string, unknown>;
+  const { username, password, currentPassword } = credentials as Record<string, unknown>;
+  if (currentPassword !== undefined && typeof currentPassword !== 'string') throw fail('api.assert.invalid_type', CURRENT_PASSWORD_FIELD, 'string');
   if (!partial || username !== undefined) checkUsername(username, limits);
   if (!partial || password !== undefined) checkPassword(password, limits);
   if (partial && username === undefined && password === undefined) {
@@ -43,7 +53,8 @@ export function parseLocalCredentials(credentials: unknown, limits: Limits, part
   }
   const result: LocalCredentials = {};
   if (typeof username === 'string') result.username = username;
-  if (typeof password === 'string') result.password = password;
+  if (typeof password === 'string') result.password = password.normalize('NFC');
+  if (typeof currentPassword === 'string') result.currentPassword = currentPassword;
   return result;
 }
 
@@ -68,10 +79,12 @@ function checkUsername(username: unknown, limits: Limits): asserts username is s
 function checkPassword(password: unknown, limits: Limits): asserts password is string {
   if (password === undefined) throw fail('api.assert.missing_argument', 'password');
   if (typeof password !== 'string') throw fail('api.assert.invalid_type', 'password', 'string');
-  if (exceeds(password, limits.maxPasswordLength)) {
-    throw fail('security.credentials.rejected', `the password must be at most ${limits.maxPasswordLength} characters long`);
-  }
-  if (codePoints(password) < limits.minPasswordLength) {
+  // Bounded before normalising, so that a huge string costs nothing; then as it will be hashed.
+  const tooLong = () => fail('security.credentials.rejected', `the password must be at most ${limits.maxPasswordLength} characters long`);
+  if (exceeds(password, limits.maxPasswordLength)) throw tooLong();
+  const normalised = password.normalize('NFC');
+  if (exceeds(normalised, limits.maxPasswordLength)) throw tooLong();
+  if (codePoints(normalised) < limits.minPasswordLength) {
     throw fail('security.credentials.rejected', `the password must be at least ${limits.minPasswordLength} characters long`);
   }
 }

@@ -1,10 +1,12 @@
 import { Strategy as PassportLocalStrategy } from 'passport-local';
 import {
   assertLoginFree,
+  credentialFingerprint,
   deleteCredentials,
   fail,
   insertCredentials,
   updateCredentials,
+  type CredentialChange,
   type CredentialInfo,
   type CredentialRecord,
   type Logger,
@@ -15,7 +17,7 @@ import {
   type VerifyResult,
 } from '@portcullis/core';
 import type { LocalStrategyConfig } from './config.js';
-import { LOCAL_STRATEGY_FIELDS, isLoginPasswordAcceptable, parseLocalCredentials } from './credentials-input.js';
+import { CURRENT_PASSWORD_FIELD, LOCAL_STRATEGY_FIELDS, isLoginPasswordAcceptable, parseLocalCredentials } from './credentials-input.js';
 import type { PasswordHasher } from './password-hasher.js';
 
 /** The one failure message: unknown user, wrong password and refused password all read the same. */
@@ -46,6 +48,8 @@ export interface LocalStrategyDependencies {
 export class LocalStrategyPlugin implements StrategyPlugin {
   readonly name: string;
   readonly fields = LOCAL_STRATEGY_FIELDS;
+  /** Users choose their own username and password, proving the current one ({@link CURRENT_PASSWORD_FIELD}). */
+  readonly selfEditableFields = [...LOCAL_STRATEGY_FIELDS, CURRENT_PASSWORD_FIELD] as const;
   readonly #config: Readonly<LocalStrategyConfig>;
   readonly #credentials: StrategyCredentials;
   readonly #hasher: PasswordHasher;
@@ -53,6 +57,8 @@ export class LocalStrategyPlugin implements StrategyPlugin {
   readonly #close: (() => Promise<void>) | undefined;
   /** Hashes made by {@link prepare}, by the credentials object that create or update then receives. */
   readonly #prepared = new WeakMap<object, { password: string; hash: string }>();
+  /** Self-service changes whose current password {@link prepare} checked already. */
+  readonly #checked = new WeakSet<object>();
 
   constructor(dependencies: LocalStrategyDependencies) {
     this.name = dependencies.name;
@@ -93,9 +99,11 @@ export class LocalStrategyPlugin implements StrategyPlugin {
       return { kuid: null, message: WRONG_CREDENTIALS };
     }
     const { hash } = storedPassword(record);
-    if (!(await this.#hasher.verify(hash, password, request.ip))) return { kuid: null, message: WRONG_CREDENTIALS };
-    if (this.#hasher.needsRehash(hash)) await this.#rehash(record, hash, password);
-    return { kuid: record.kuid };
+    const match = await this.#hasher.verifyPassword(hash, password, request.ip);
+    if (!match) return { kuid: null, message: WRONG_CREDENTIALS };
+    // A hash of a password that was not NFC is replaced by one of its NFC form, like an old cost.
+    const rehashed = match === 'legacy' || this.#hasher.needsRehash(hash) ? await this.#rehash(record, hash, password) : null;
+    return { kuid: record.kuid, fingerprint: credentialFingerprint(rehashed ?? record) };
   }
 
   async exists(kuid: string): Promise<boolean> {
@@ -112,12 +120,22 @@ export class LocalStrategyPlugin implements StrategyPlugin {
   }
 
   /**
-   * Hashes the password before the core opens the transaction that create or update runs in:
-   * a hash takes tens of milliseconds, and on SQLite a transaction holds the node's only connection.
-   * @throws PortcullisError the ids of {@link parseLocalCredentials}, `api.process.too_many_logins_requests` (429)
+   * The slow work of a create or update, before the core opens the transaction it runs in (a
+   * hash takes tens of milliseconds, and on SQLite a transaction holds the node's only
+   * connection): hashing the new password and, for a user changing their own credentials,
+   * checking the current one, so that a wrong one changes nothing and ends no session.
+   * @throws PortcullisError the ids of {@link parseLocalCredentials}, `api.process.too_many_logins_requests` (429),
+   *   `security.credentials.not_found` (404), `api.assert.missing_argument` (400) without
+   *   `currentPassword`, `security.credentials.wrong_password` (403) when it is wrong
    */
-  async prepare(credentials: Record<string, unknown>, _kuid: string, isUpdate: boolean): Promise<void> {
-    const { password } = parseLocalCredentials(credentials, this.#config, isUpdate);
+  async prepare(credentials: Record<string, unknown>, kuid: string, isUpdate: boolean, change?: CredentialChange): Promise<void> {
+    const { password, currentPassword } = parseLocalCredentials(credentials, this.#config, isUpdate);
+    if (isUpdate && this.#asksCurrentPassword(change)) {
+      const current = await this.#credentials.findByKuid(kuid);
+      if (!current) throw fail('security.credentials.not_found', kuid, this.name);
+      await this.#checkCurrentPassword(current, currentPassword);
+      this.#checked.add(credentials);
+    }
     if (password !== undefined) this.#prepared.set(credentials, { password, hash: await this.#hasher.hash(password) });
   }
 
@@ -135,14 +153,19 @@ export class LocalStrategyPlugin implements StrategyPlugin {
   }
 
   /**
-   * Changes the username, the password or both.
+   * Changes the username, the password or both. A user changing their own credentials
+   * (`change.isSelf`) gives their current password as `currentPassword` unless
+   * `requirePassword` is off; an administrator never needs it (and it is ignored then).
    * @throws PortcullisError the ids of {@link parseLocalCredentials}, `security.credentials.not_found` (404),
-   *   `security.credentials.login_taken` (412), `api.process.too_many_logins_requests` (429)
+   *   `security.credentials.login_taken` (412), `api.process.too_many_logins_requests` (429),
+   *   `api.assert.missing_argument` (400) without `currentPassword`,
+   *   `security.credentials.wrong_password` (403) when it is wrong
    */
-  async update(credentials: Record<string, unknown>, kuid: string): Promise<CredentialInfo> {
-    const changes = parseLocalCredentials(credentials, this.#config, true);
+  async update(credentials: Record<string, unknown>, kuid: string, change?: CredentialChange): Promise<CredentialInfo> {
+    const { currentPassword, ...changes } = parseLocalCredentials(credentials, this.#config, true);
     const current = await this.#credentials.findByKuid(kuid);
     if (!current) throw fail('security.credentials.not_found', kuid, this.name);
+    if (this.#asksCurrentPassword(change) && !this.#checked.delete(credentials)) await this.#checkCurrentPassword(current, currentPassword);
     const login = changes.username ?? current.login;
     const data: Record<string, unknown> = changes.password === undefined
       ? current.data
@@ -166,6 +189,11 @@ export class LocalStrategyPlugin implements StrategyPlugin {
     return record && { username: record.login, kuid: record.kuid };
   }
 
+  /** Whether the caller must prove they know the current password: a user about themselves, unless requirePassword is off. */
+  #asksCurrentPassword(change: CredentialChange | undefined): boolean {
+    return change?.isSelf === true && this.#config.requirePassword;
+  }
+
   /** The hash {@link prepare} made of this very password, or a new one (a caller that did not prepare). */
   async #hashOf(credentials: Record<string, unknown>, password: string): Promise<string> {
     const prepared = this.#prepared.get(credentials);
@@ -174,20 +202,39 @@ export class LocalStrategyPlugin implements StrategyPlugin {
   }
 
   /**
-   * Stores a hash made with the current parameters after a successful login (SECURITY.md).
-   * A failure only delays the upgrade to the next login: the login itself succeeded.
+   * The current password costs a real check whatever happens: a missing one is refused before
+   * any hashing (it reveals nothing), a too long one is checked against the dummy hash.
+   * @throws PortcullisError `api.assert.missing_argument`, `security.credentials.wrong_password`
    */
-  async #rehash(record: CredentialRecord, verifiedHash: string, password: string): Promise<void> {
+  async #checkCurrentPassword(record: CredentialRecord, currentPassword: string | undefined): Promise<void> {
+    if (currentPassword === undefined) throw fail('api.assert.missing_argument', CURRENT_PASSWORD_FIELD);
+    if (!isLoginPasswordAcceptable(currentPassword, this.#config.maxPasswordLength)) {
+      await this.#hasher.verifyDummy(currentPassword);
+      throw fail('security.credentials.wrong_password');
+    }
+    if (!(await this.#hasher.verifyPassword(storedPassword(record).hash, currentPassword))) throw fail('security.credentials.wrong_password');
+  }
+
+  /**
+   * Stores a hash made with the current parameters (of the NFC form of the password) after a
+   * successful login (SECURITY.md). A failure only delays the upgrade to the next login: the
+   * login itself succeeded.
+   * @returns the record as written, or null when nothing was written
+   */
+  async #rehash(record: CredentialRecord, verifiedHash: string, password: string): Promise<CredentialRecord | null> {
     try {
-      const hash = await this.#hasher.hash(password);
-      // Re-read just before writing: a password changed meanwhile must not be overwritten
-      // with a hash of the old one. (A conditional update in the store would close the gap.)
+      const hash = await this.#hasher.hash(password.normalize('NFC'));
+      // Written only over the record as it was read: a password changed meanwhile must not be
+      // overwritten with a hash of the old one (that would bring the old password back).
       const latest = await this.#credentials.findByKuid(record.kuid);
-      if (!latest || latest.data['hash'] !== verifiedHash || latest.login !== record.login) return;
-      await this.#credentials.update({ kuid: latest.kuid, login: latest.login, data: { ...latest.data, hash } });
+      if (!latest || latest.data['hash'] !== verifiedHash || latest.login !== record.login) return null;
+      const written = { kuid: latest.kuid, login: latest.login, data: { ...latest.data, hash } };
+      if ((await this.#credentials.update(written, { login: latest.login, data: latest.data })) !== true) return null;
       this.#logger.debug({ kuid: record.kuid }, 'password hash upgraded to the current argon2 parameters');
+      return { ...written, strategy: latest.strategy };
     } catch (error) {
       this.#logger.warn({ kuid: record.kuid, err: error }, 'could not upgrade a password hash; will retry at the next login');
+      return null;
     }
   }
 }

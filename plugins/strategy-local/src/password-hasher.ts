@@ -38,12 +38,28 @@ export class PasswordHasher {
   }
 
   /**
-   * Checks `password` against a hash of a random secret made with the current parameters, so
-   * that a login for an unknown user costs what a wrong password costs. Always false.
+   * Whether `password` matches `hash`, passwords being NFC-normalised before hashing: its NFC
+   * form is checked first, then (when it differs) the password as typed, which a hash made
+   * before passwords were normalised holds.
+   * @returns 'current', 'legacy' (only the password as typed matched: re-hash it) or false
+   * @throws as {@link verify} does
+   */
+  async verifyPassword(hash: string, password: string, source?: string): Promise<'current' | 'legacy' | false> {
+    const normalised = password.normalize('NFC');
+    if (await this.verify(hash, normalised, source)) return 'current';
+    if (normalised !== password && (await this.verify(hash, password, source))) return 'legacy';
+    return false;
+  }
+
+  /**
+   * Checks `password` against a hash of a random secret made with the current parameters, as
+   * many times as {@link verifyPassword} would fail to, so that a login for an unknown user
+   * costs what a wrong password costs. Always false.
    * @throws PortcullisError `api.process.too_many_logins_requests` when the gate's queue is full
    */
   async verifyDummy(password: string, source?: string): Promise<false> {
-    await this.#gate.run(async () => this.#workers.verify(await this.dummyHash(), password), source);
+    const candidates = password.normalize('NFC') === password ? [password] : [password.normalize('NFC'), password];
+    for (const candidate of candidates) await this.#gate.run(async () => this.#workers.verify(await this.dummyHash(), candidate), source);
     return false;
   }
 

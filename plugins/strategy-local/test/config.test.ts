@@ -15,6 +15,7 @@ describe('strategy-local/config', () => {
         hashPriority: 10,
         maxQueuedHashes: 100,
         maxQueuedHashesPerAddress: 10,
+        requirePassword: true,
       });
     });
 

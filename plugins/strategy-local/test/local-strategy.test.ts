@@ -91,14 +91,14 @@ describe('strategy-local/local-strategy', () => {
       await plugin.create({ username, password }, 'ada');
       expect(await plugin.update({ password: 'a brand new password' }, 'ada')).to.deep.equal({ username, kuid: 'ada' });
       expect(await verifyFromBody(plugin, username, password)).to.have.property('kuid', null);
-      expect(await verifyFromBody(plugin, username, 'a brand new password')).to.deep.equal({ kuid: 'ada' });
+      expect(await verifyFromBody(plugin, username, 'a brand new password')).to.include({ kuid: 'ada' });
     });
 
     it('changes the username only, keeping the password', async () => {
       const { username, password } = newCredentials();
       await plugin.create({ username, password }, 'ada');
       expect(await plugin.update({ username: 'lovelace' }, 'ada')).to.deep.equal({ username: 'lovelace', kuid: 'ada' });
-      expect(await verifyFromBody(plugin, 'lovelace', password)).to.deep.equal({ kuid: 'ada' });
+      expect(await verifyFromBody(plugin, 'lovelace', password)).to.include({ kuid: 'ada' });
       expect(await verifyFromBody(plugin, username, password)).to.have.property('kuid', null);
     });
 
@@ -153,7 +153,7 @@ describe('strategy-local/local-strategy', () => {
     await plugin.create(credentials, 'ada');
     expect(await staff.create(credentials, 'ada')).to.deep.equal({ username: credentials.username, kuid: 'ada' });
     await staff.update({ password: 'staff password' }, 'ada');
-    expect(await verifyFromBody(plugin, credentials.username, credentials.password)).to.deep.equal({ kuid: 'ada' });
+    expect(await verifyFromBody(plugin, credentials.username, credentials.password)).to.include({ kuid: 'ada' });
     await staff.delete('ada');
     expect(await plugin.exists('ada')).to.equal(true);
   });

@@ -3,7 +3,7 @@ import { fail, isPortcullisError, PortcullisError } from '../errors/index.js';
 import { SecurityService } from '../security/security-service.js';
 import { ANONYMOUS_KUID } from '../security/types.js';
 import type { UnitOfWork, UserContent, UserRecord, UserStore } from '../storage/ports.js';
-import type { CredentialInfo, StrategyUsers } from '../strategies/strategy-plugin.js';
+import type { CredentialChange, CredentialInfo, StrategyUsers } from '../strategies/strategy-plugin.js';
 import type { StrategyRegistry } from '../strategies/strategy-registry.js';
 import type { TokenManager } from '../tokens/token-manager.js';
 
@@ -158,8 +158,8 @@ export class UserService implements StrategyUsers {
    * run inside a transaction.
    * @throws security.credentials.unknown_strategy, and whatever the strategy refuses with
    */
-  async prepare(strategy: string, credentials: Record<string, unknown>, kuid: string, isUpdate: boolean): Promise<void> {
-    await this.strategies.call(strategy, async (plugin) => plugin.prepare?.(credentials, kuid, isUpdate));
+  async prepare(strategy: string, credentials: Record<string, unknown>, kuid: string, isUpdate: boolean, change?: CredentialChange): Promise<void> {
+    await this.strategies.call(strategy, async (plugin) => plugin.prepare?.(credentials, kuid, isUpdate, change));
   }
 
   /** @throws security.user.not_found, security.credentials.already_exist, security.credentials.rejected */
@@ -175,15 +175,21 @@ export class UserService implements StrategyUsers {
 
   /**
    * Replaces credentials and ends the user's other sessions: a changed secret must lock out
-   * whoever held the old one.
-   * @throws security.user.not_found, security.credentials.not_found, security.credentials.rejected
+   * whoever held the old one. Logins that were being verified meanwhile are refused when they
+   * open their session (see StrategyRegistry.stillVerified).
+   * @param change who asks: `{isSelf: true}` for the user about themselves (strategies may then ask
+   *   for more, e.g. the current password, checked by their `prepare` before anything changes)
+   * @throws security.user.not_found, security.credentials.not_found, security.credentials.rejected,
+   *   and what the strategy refuses with (e.g. security.credentials.wrong_password)
    */
-  async updateCredentials(strategy: string, kuid: string, credentials: Record<string, unknown>, keepSessionId?: string): Promise<CredentialInfo> {
+  async updateCredentials(
+    strategy: string, kuid: string, credentials: Record<string, unknown>, keepSessionId?: string, change: CredentialChange = { isSelf: false },
+  ): Promise<CredentialInfo> {
     await this.requireStoredUser(kuid);
     await this.requireCredentials(strategy, kuid);
     await this.validate(strategy, credentials, kuid, true);
-    await this.prepare(strategy, credentials, kuid, true);
-    return this.changeCredentials(kuid, keepSessionId, () => this.strategies.call(strategy, (plugin) => plugin.update(credentials, kuid)));
+    await this.prepare(strategy, credentials, kuid, true, change);
+    return this.changeCredentials(kuid, keepSessionId, () => this.strategies.call(strategy, (plugin) => plugin.update(credentials, kuid, change)));
   }
 
   /** @throws security.user.not_found, security.credentials.not_found */

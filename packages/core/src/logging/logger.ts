@@ -8,7 +8,8 @@ export type { Logger } from 'pino';
  */
 export const REDACTED_PATHS = [
   'password', '*.password', '*.*.password', 'body.password', 'credentials.*.password',
-  'jwt', '*.jwt', 'token', '*.token', 'secret', '*.secret', 'hash', '*.hash',
+  'currentPassword', '*.currentPassword', '*.*.currentPassword', 'credentials.*.currentPassword',
+  'jwt', '*.jwt', 'token', '*.token', 'secret', '*.secret', 'hash', '*.hash', '*.*.hash',
   'headers.authorization', 'req.headers.authorization', 'headers.cookie', 'req.headers.cookie',
 ];
 

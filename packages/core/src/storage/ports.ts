@@ -52,8 +52,9 @@ export interface DocumentStore<T extends { _id: string }> {
 
 /**
  * A strategy's record of one user's credentials. `login` is the strategy-side identifier
- * (a username, a directory login); it is unique per strategy. `data` is private to the
- * strategy (a password hash, say) and never leaves the core.
+ * (a username, a directory login), kept as given; it is unique per strategy by its canonical
+ * key (`loginKey`: NFKC, no invisible characters, case folded), and found by that key. `data`
+ * is private to the strategy (a password hash, say) and never leaves the core.
  */
 export interface CredentialRecord {
   strategy: string;
@@ -62,14 +63,22 @@ export interface CredentialRecord {
   data: Record<string, unknown>;
 }
 
+/** What a compare-and-set update expects the stored record to hold. */
+export type ExpectedCredential = Pick<CredentialRecord, 'login' | 'data'>;
+
 export type CredentialInsertResult = 'created' | 'kuid_taken' | 'login_taken';
 
 export interface CredentialStore {
   findByKuid(strategy: string, kuid: string): Promise<CredentialRecord | null>;
+  /** The record whose login has the same `loginKey` as `login`, or null. */
   findByLogin(strategy: string, login: string): Promise<CredentialRecord | null>;
   insert(record: CredentialRecord): Promise<CredentialInsertResult>;
-  /** Replaces login and data. @returns 'login_taken' when another user holds the new login, false when missing */
-  update(record: CredentialRecord): Promise<boolean | 'login_taken'>;
+  /**
+   * Replaces login and data; with `expected`, only while the stored record still holds that
+   * login and data (a compare-and-set, for writes derived from a read: a re-hash).
+   * @returns 'login_taken' when another user holds the new login, false when missing (or changed)
+   */
+  update(record: CredentialRecord, expected?: ExpectedCredential): Promise<boolean | 'login_taken'>;
   /** @returns false when there was nothing to delete */
   delete(strategy: string, kuid: string): Promise<boolean>;
   /** Names of the strategies in which this user holds credentials. */

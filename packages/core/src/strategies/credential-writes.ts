@@ -6,12 +6,18 @@
 
 import { fail } from '../errors/index.js';
 import type { CredentialRecord } from '../storage/ports.js';
+import { assertVisibleLogin } from './scoped-credentials.js';
 import type { StrategyCredentials } from './strategy-plugin.js';
 
 type StrategyRecord = Omit<CredentialRecord, 'strategy'>;
 
-/** @throws security.credentials.login_taken when a user other than `kuid` holds `login` */
+/**
+ * Logins are compared by their canonical key: "Alice" is taken when "alice" is.
+ * @throws security.credentials.login_taken when a user other than `kuid` holds `login`,
+ *   security.credentials.rejected when `login` has no visible character
+ */
 export async function assertLoginFree(credentials: StrategyCredentials, login: string, kuid: string | null): Promise<void> {
+  assertVisibleLogin(login);
   const holder = await credentials.findByLogin(login);
   if (holder && holder.kuid !== kuid) throw fail('security.credentials.login_taken', login);
 }

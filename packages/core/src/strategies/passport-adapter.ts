@@ -5,7 +5,8 @@ import type { PassportRequest, PassportVerify, StrategyPlugin, VerifyResult } fr
 
 /** How a login ends: a user, or a redirection (OAuth-like strategies) the client must follow. */
 export type LoginOutcome =
-  | { type: 'user'; user: UserRecord }
+  /** `fingerprint`: what the strategy verified, when it stores the secret (see VerifyResult). */
+  | { type: 'user'; user: UserRecord; fingerprint?: string | undefined }
   | { type: 'redirect'; statusCode: number; headers: Record<string, string> };
 
 /**
@@ -14,7 +15,7 @@ export type LoginOutcome =
  */
 export function verifyAdapter(plugin: StrategyPlugin, loadUser: (kuid: string) => Promise<UserRecord | null>): PassportVerify {
   return (...args: unknown[]) => {
-    const done = args.pop() as (error: unknown, user?: UserRecord | false, info?: { message: string }) => void;
+    const done = args.pop() as (error: unknown, user?: UserRecord | false, info?: VerifyInfo) => void;
     const [request, ...strategyArgs] = args as [PassportRequest, ...unknown[]];
     let pending: unknown;
     try {
@@ -38,7 +39,7 @@ async function settleVerify(
   name: string,
   result: VerifyResult,
   loadUser: (kuid: string) => Promise<UserRecord | null>,
-): Promise<{ user: UserRecord | false; info?: { message: string } }> {
+): Promise<{ user: UserRecord | false; info?: VerifyInfo }> {
   if (result === false) return { user: false, info: { message: defaultFailure(name) } };
   if (typeof result !== 'object' || result === null) throw fail('plugin.strategy.invalid_verify_resolve', name);
   if (result.kuid === null || result.kuid === undefined) {
@@ -48,8 +49,12 @@ async function settleVerify(
   if (typeof result.kuid !== 'string') throw fail('plugin.strategy.invalid_kuid', name);
   const user = await loadUser(result.kuid);
   if (!user) throw fail('plugin.strategy.unknown_kuid', name);
-  return { user };
+  // Passport hands `info` on to the callback with the user: the fingerprint rides along.
+  return typeof result.fingerprint === 'string' ? { user, info: { fingerprint: result.fingerprint } } : { user };
 }
+
+/** Passport's `info`: the failure message, or on success what the strategy verified. */
+type VerifyInfo = { message: string } | { fingerprint: string };
 
 const defaultFailure = (name: string): string => `Unable to log in using the strategy "${name}"`;
 
@@ -75,8 +80,9 @@ export function runPassport(authenticator: PassportAuthenticator, name: string, 
     };
     const callback = (error: unknown, user: UserRecord | false, info: unknown) => {
       if (error) return reject(error);
-      if (user) return resolve({ type: 'user', user });
-      reject(new PortcullisError('plugin.strategy.missing_user', [failureMessage(name, info)]));
+      if (!user) return reject(new PortcullisError('plugin.strategy.missing_user', [failureMessage(name, info)]));
+      const fingerprint = fingerprintOf(info);
+      resolve(fingerprint === undefined ? { type: 'user', user } : { type: 'user', user, fingerprint });
     };
     try {
       authenticator.authenticate(name, { session: false }, callback)(request, response, (error?: unknown) => reject(error ?? new Error('passport called next()')));
@@ -93,4 +99,9 @@ function failureMessage(name: string, info: unknown): string {
   if (typeof first === 'string' && first) return first;
   if (first && typeof first === 'object' && typeof (first as { message?: unknown }).message === 'string') return (first as { message: string }).message;
   return defaultFailure(name);
+}
+
+function fingerprintOf(info: unknown): string | undefined {
+  const fingerprint = (info as { fingerprint?: unknown } | null | undefined)?.fingerprint;
+  return typeof fingerprint === 'string' ? fingerprint : undefined;
 }

@@ -1,6 +1,6 @@
 import type { Strategy } from 'passport-strategy';
 import type { Logger } from 'pino';
-import type { CredentialInsertResult, CredentialRecord, UserContent, UserRecord } from '../storage/ports.js';
+import type { CredentialInsertResult, CredentialRecord, ExpectedCredential, UserContent, UserRecord } from '../storage/ports.js';
 
 /**
  * The request a Passport strategy sees: built by the core from the API request, whatever the
@@ -18,8 +18,24 @@ export interface PassportRequest {
   ip: string | undefined;
 }
 
-/** What `verify` resolves to: the user's kuid on success, or `{kuid: null, message}` / false on failure. */
-export type VerifyResult = { kuid: string } | { kuid: null; message?: string } | false;
+/**
+ * What `verify` resolves to: the user's kuid on success, or `{kuid: null, message}` / false on failure.
+ * A strategy that checks a secret it stores (a password hash) also returns `fingerprint`, the
+ * `credentialFingerprint` of the record it checked (or of the one it wrote after a re-hash): the
+ * core re-reads the record once the session exists, and refuses the login if the credentials
+ * changed meanwhile, so that a password change also ends the logins it overlapped.
+ */
+export type VerifyResult = { kuid: string; fingerprint?: string } | { kuid: null; message?: string } | false;
+
+/** Who asks for a credential change: the user about themselves, or an administrator about a user. */
+export interface CredentialChange {
+  /**
+   * True for auth:updateMyCredentials (the caller changes their own credentials), false for
+   * security:updateCredentials. A strategy may ask more of a user than of an administrator
+   * (the local strategy asks for the current password).
+   */
+  isSelf: boolean;
+}
 
 /** Non-sensitive description of a user's credentials, sent to clients as is (never a hash or a password). */
 export type CredentialInfo = Record<string, unknown>;
@@ -29,7 +45,8 @@ export interface StrategyCredentials {
   findByKuid(kuid: string): Promise<CredentialRecord | null>;
   findByLogin(login: string): Promise<CredentialRecord | null>;
   insert(record: Omit<CredentialRecord, 'strategy'>): Promise<CredentialInsertResult>;
-  update(record: Omit<CredentialRecord, 'strategy'>): Promise<boolean | 'login_taken'>;
+  /** With `expected`, writes only while the record still holds that login and data (false otherwise). */
+  update(record: Omit<CredentialRecord, 'strategy'>, expected?: ExpectedCredential): Promise<boolean | 'login_taken'>;
   delete(kuid: string): Promise<boolean>;
 }
 
@@ -117,16 +134,22 @@ export interface StrategyPlugin {
    * The slow work of a `create` or `update` that writes nothing (hashing a password), done before
    * the core opens the transaction `create` or `update` runs in: on SQLite a transaction holds
    * the node's only connection. The core then hands `create` or `update` this very `credentials`
-   * object, so the plugin may keep its result by the object (a WeakMap). Optional.
+   * object, so the plugin may keep its result by the object (a WeakMap). For an update, `change`
+   * says who asks, as for `update`: checks that may refuse the change (a user's current password)
+   * belong here, before the core ends the user's other sessions. Optional.
    */
-  prepare?(credentials: Record<string, unknown>, kuid: string, isUpdate: boolean): Promise<void>;
+  prepare?(credentials: Record<string, unknown>, kuid: string, isUpdate: boolean, change?: CredentialChange): Promise<void>;
   /**
    * Runs inside the core's transaction: writes through `StrategyContext.credentials` commit with
    * the user's (all or nothing, even across a crash). Write nothing elsewhere, await nothing slow.
    */
   create(credentials: Record<string, unknown>, kuid: string): Promise<CredentialInfo>;
-  /** Runs inside the core's transaction, as `create` does. */
-  update(credentials: Record<string, unknown>, kuid: string): Promise<CredentialInfo>;
+  /**
+   * Changes the user's credentials; runs inside the core's transaction, as `create` does.
+   * `change` says who asks; the core always passes it (it is optional so that older plugins,
+   * which ignore it, keep compiling).
+   */
+  update(credentials: Record<string, unknown>, kuid: string, change?: CredentialChange): Promise<CredentialInfo>;
   /** Runs inside the core's transaction, as `create` does (with the user's deletion, on `security:deleteUser`). */
   delete(kuid: string): Promise<void>;
   /** The user's credentials, or null when the user has none in this strategy. */

@@ -1,5 +1,6 @@
 import passport from 'passport';
 import type { Strategy } from 'passport-strategy';
+import { credentialFingerprint } from '../credentials/login-key.js';
 import { fail, isPortcullisError, PortcullisError } from '../errors/index.js';
 import { namespaced, type Logger } from '../logging/logger.js';
 import type { CredentialStore, UserRecord } from '../storage/ports.js';
@@ -111,6 +112,17 @@ export class StrategyRegistry {
   async login(name: string, request: PassportRequest): Promise<LoginOutcome> {
     this.require(name);
     return runPassport(this.passport, name, request);
+  }
+
+  /**
+   * Whether the credentials a login verified are still the user's: false when they changed or
+   * went since (a password change that overlapped the login). True when the strategy gave no
+   * fingerprint (it stores no secret of its own, e.g. a directory).
+   */
+  async stillVerified(name: string, outcome: { user: UserRecord; fingerprint?: string | undefined }): Promise<boolean> {
+    if (outcome.fingerprint === undefined) return true;
+    const record = await this.options.credentials.findByKuid(name, outcome.user._id);
+    return record !== null && credentialFingerprint(record) === outcome.fingerprint;
   }
 
   /** Calls a plugin method; an error that is not catalogued becomes plugin.runtime.unexpected_error (cause logged). */

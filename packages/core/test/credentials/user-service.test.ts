@@ -11,6 +11,8 @@ import {
 import { refusal } from '../support.js';
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+/** What the stored plugins' update received, in order. */
+const updates: Array<{ kuid: string; change: unknown }> = [];
 
 /** A strategy that keeps `{login}` credentials in the core's store; `failCreate` makes create throw. */
 function storedPlugin(context: StrategyContext, options: { failCreate?: boolean; failValidate?: boolean; failDelete?: boolean; prepare?: StrategyPlugin['prepare'] } = {}): StrategyPlugin {
@@ -31,7 +33,10 @@ function storedPlugin(context: StrategyContext, options: { failCreate?: boolean;
       if (result === 'login_taken') throw fail('security.credentials.login_taken', String(credentials['login']));
       return { login: credentials['login'], kuid };
     },
-    update: async (_credentials, kuid) => ({ kuid }),
+    update: async (_credentials, kuid, change) => {
+      updates.push({ kuid, change });
+      return { kuid };
+    },
     delete: async (kuid) => {
       await context.credentials.delete(kuid);
       if (options.failDelete) throw fail('security.credentials.rejected', 'the directory keeps it');
@@ -154,6 +159,21 @@ describe('core/credentials/user-service', () => {
       expect(await storage.credentials.strategiesOf('eve')).to.deep.equal([]);
       expect((await refusal(tokens.verify(token.jwt))).id).to.equal('security.token.invalid');
       expect((await refusal(users.delete('eve'))).id).to.equal('security.user.not_found');
+    });
+  });
+
+  describe('#updateCredentials', () => {
+    it('tells the strategy who asks, and ends the sessions of the user but the one it keeps', async () => {
+      await users.create({ kuid: 'fay', content: { profileIds: ['default'] }, credentials: { first: { login: 'fay' } } });
+      const [kept, other] = [await tokens.createSession('fay', undefined), await tokens.create('fay', undefined)];
+      updates.length = 0;
+      await users.updateCredentials('first', 'fay', { login: 'fay' }, kept.session.id, { isSelf: true });
+      expect(updates).to.deep.equal([{ kuid: 'fay', change: { isSelf: true } }]);
+      expect((await tokens.verify(kept.token.jwt)).kuid).to.equal('fay');
+      expect((await refusal(tokens.verify(other.jwt))).id).to.equal('security.token.invalid');
+      await users.updateCredentials('first', 'fay', { login: 'fay' });
+      expect(updates[1]).to.deep.equal({ kuid: 'fay', change: { isSelf: false } });
+      expect((await refusal(tokens.verify(kept.token.jwt))).id).to.equal('security.token.invalid');
     });
   });
 });

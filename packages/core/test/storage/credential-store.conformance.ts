@@ -77,6 +77,16 @@ export function credentialStoreConformance(factory: StoreFactory<CredentialStore
       expect(await credentials.findByKuid('local', 'kuid-bob')).to.deep.equal(credential('kuid-bob', 'bob'));
     });
 
+    it('updates only over the expected login and data when asked to (compare-and-set)', async () => {
+      const alice = credential('kuid-alice', 'alice', 'local', { hash: 'one', at: 1 });
+      await credentials.insert(alice);
+      const read = (await credentials.findByKuid('local', 'kuid-alice'))!;
+      expect(await credentials.update(credential('kuid-alice', 'alice', 'local', { hash: 'two', at: 1 }), { login: read.login, data: read.data })).to.equal(true);
+      // A write derived from the first read finds the record changed: nothing is written.
+      expect(await credentials.update(credential('kuid-alice', 'alice', 'local', { hash: 'stale', at: 1 }), { login: read.login, data: read.data })).to.equal(false);
+      expect((await credentials.findByKuid('local', 'kuid-alice'))?.data).to.deep.equal({ hash: 'two', at: 1 });
+    });
+
     it('does not update a record that does not exist, nor create it', async () => {
       expect(await credentials.update(credential('kuid-ghost', 'ghost'))).to.equal(false);
       expect(await credentials.findByLogin('local', 'ghost')).to.equal(null);
@@ -87,6 +97,33 @@ export function credentialStoreConformance(factory: StoreFactory<CredentialStore
       expect(await credentials.delete('local', 'kuid-alice')).to.equal(true);
       expect(await credentials.delete('local', 'kuid-alice')).to.equal(false);
       expect(await credentials.insert(credential('kuid-bob', 'alice'))).to.equal('created');
+    });
+
+    it('finds a login by its canonical key, and keeps it as it was given', async () => {
+      await credentials.insert(credential('kuid-alice', 'Alice'));
+      for (const variant of ['alice', 'ALICE', 'ＡＬＩＣＥ', 'Al\u200Bice', '\u202EAlice', 'Alice\uFEFF']) {
+        expect((await credentials.findByLogin('local', variant))?.login, variant).to.equal('Alice');
+      }
+    });
+
+    it('refuses a login that differs from a held one only by case, width or invisible characters', async () => {
+      await credentials.insert(credential('kuid-alice', 'Alice'));
+      for (const [index, variant] of ['alice', 'ＡＬＩＣＥ', 'Al\u00ADice', 'Ali\u2066ce'].entries()) {
+        expect(await credentials.insert(credential(`kuid-${index}`, variant)), variant).to.equal('login_taken');
+      }
+      await credentials.insert(credential('kuid-bob', 'bob'));
+      expect(await credentials.update(credential('kuid-bob', 'ALICE'))).to.equal('login_taken');
+      // Its own login in another form is no conflict: the user may change how it is written.
+      expect(await credentials.update(credential('kuid-alice', 'ALICE'))).to.equal(true);
+      expect((await credentials.findByLogin('local', 'alice'))?.login).to.equal('ALICE');
+    });
+
+    it('gives a login to one of two concurrent inserts that differ only by case', async () => {
+      const results = await Promise.all([
+        credentials.insert(credential('kuid-alice', 'Shared')),
+        credentials.insert(credential('kuid-bob', 'sHARED')),
+      ]);
+      expect([...results].sort()).to.deep.equal(['created', 'login_taken']);
     });
 
     it('lists the strategies in which a user holds credentials', async () => {

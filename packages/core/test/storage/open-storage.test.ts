@@ -12,6 +12,7 @@ import { openStorage } from '../../src/storage/open-storage.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { deleteKeys, expectRejection, POSTGRES_URL, REDIS_URL, silentLogger, sqlPlace, uniqueName, type SqlPlace } from './fixtures.js';
 import { session } from './session-store.conformance.js';
+import { MIGRATIONS } from '../../src/storage/sql/migrations.js';
 
 const open = (input: ConfigInput): Promise<Storage> => openStorage(validateConfig(input), silentLogger);
 
@@ -71,13 +72,13 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await storage.credentials.findByLogin('local', 'alice')).to.deep.equal({ strategy: 'local', kuid: 'alice', login: 'alice', data: { hash: 'h' } });
       expect(await storage.settings.get('jwt.secret')).to.equal('the-secret');
       expect(await storage.sessions.get(created.id)).to.deep.equal(created);
-      expect(await migrationNames(place)).to.deep.equal(['0001_initial']);
+      expect(await migrationNames(place)).to.deep.equal(Object.keys(MIGRATIONS));
     });
 
     it('lets several nodes start together on an empty database', async () => {
       const nodes = await Promise.all([1, 2, 3].map(() => open({ database: place.options })));
       try {
-        expect(await migrationNames(place)).to.deep.equal(['0001_initial']);
+        expect(await migrationNames(place)).to.deep.equal(Object.keys(MIGRATIONS));
         expect(await Promise.all(nodes.map((node) => node.settings.setIfAbsent('k', String(nodes.indexOf(node))))))
           .to.satisfy((values: string[]) => new Set(values).size === 1);
       } finally {
@@ -149,7 +150,7 @@ describe('core/storage/open-storage', () => {
       const exits = children.map((child) => new Promise((resolve) => child.once('exit', resolve)));
       for (const child of children) child.stdin.end('go\n');
       expect(await Promise.all(exits)).to.deep.equal([0, 0, 0, 0]);
-      expect(await migrationNames(place)).to.deep.equal(['0001_initial']);
+      expect(await migrationNames(place)).to.deep.equal(Object.keys(MIGRATIONS));
     } finally {
       await place.remove();
     }

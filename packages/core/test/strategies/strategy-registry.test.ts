@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Strategy } from 'passport-strategy';
 import {
-  bindingsNamespace, createLogger, openStorage, StrategyRegistry, validateConfig,
+  bindingsNamespace, createLogger, credentialFingerprint, openStorage, StrategyRegistry, validateConfig,
   type PassportRequest, type PassportVerify, type Storage, type StrategyContext, type StrategyFactory, type StrategyPlugin, type VerifyResult,
 } from '../../src/index.js';
 import { refusal } from '../support.js';
@@ -23,7 +23,7 @@ class ScriptedStrategy extends Strategy {
     this.verify(req, req.body['kuid'], (error: unknown, user: unknown, info: unknown) => {
       if (error) return this.error(error as Error);
       if (!user) return this.fail(info as { message: string }, 401);
-      this.success(user as object);
+      this.success(user as object, info as object);
     });
   }
 }
@@ -122,6 +122,34 @@ describe('core/strategies/strategy-registry', () => {
     it('accepts a plugin declaring the fields users may set about themselves', async () => {
       const plugin = await registry.register('selfish', () => ({ ...scriptedPlugin('selfish'), selfEditableFields: ['password', 'currentPassword'] }));
       expect(plugin.selfEditableFields).to.deep.equal(['password', 'currentPassword']);
+    });
+  });
+
+  describe('#stillVerified', () => {
+    const record = { kuid: 'alice', login: 'alice-login', data: { secret: 'one' } };
+    beforeEach(async () => {
+      await storage.credentials.delete('checked', 'alice');
+      await storage.credentials.insert({ ...record, strategy: 'checked' });
+      await registry.register('checked', () => scriptedPlugin('checked', async (kuid) => ({ kuid: String(kuid), fingerprint: credentialFingerprint(record) })));
+    });
+
+    it('hands the fingerprint verify returned on to the login outcome', async () => {
+      const outcome = await registry.login('checked', request({ kuid: 'alice' }));
+      expect(outcome).to.deep.include({ type: 'user', fingerprint: credentialFingerprint(record) });
+    });
+
+    it('is true while the record verify checked is unchanged, false once it changed or went', async () => {
+      const outcome = await registry.login('checked', request({ kuid: 'alice' }));
+      if (outcome.type !== 'user') throw new Error('expected a user');
+      expect(await registry.stillVerified('checked', outcome)).to.equal(true);
+      await storage.credentials.update({ ...record, strategy: 'checked', data: { secret: 'two' } });
+      expect(await registry.stillVerified('checked', outcome)).to.equal(false);
+      await storage.credentials.delete('checked', 'alice');
+      expect(await registry.stillVerified('checked', outcome)).to.equal(false);
+    });
+
+    it('is true for a strategy that gave no fingerprint, without reading anything', async () => {
+      expect(await registry.stillVerified('nothing-stored', { user: { _id: 'nobody', content: { profileIds: [] } } })).to.equal(true);
     });
   });
 

@@ -1,4 +1,4 @@
-import { assertSelfEditable, fail } from '@portcullis/core';
+import { assertSelfEditable, fail, isPortcullisError } from '@portcullis/core';
 import { z } from 'zod';
 import { defineAction } from '../api/action.js';
 import { credentialsBody, noArgs, noBody, plainObject, strategyArgs } from '../api/schemas.js';
@@ -101,21 +101,29 @@ function myCredentialsActions() {
       },
     }),
     defineAction({
-      controller: 'auth', action: 'updateMyCredentials', description: "Changes the caller's credentials; the caller's other sessions end.",
+      controller: 'auth', action: 'updateMyCredentials',
+      description: "Changes the caller's credentials (local: with `currentPassword`); the caller's other sessions end.",
       http: route('PUT', '/_update', '/_update'), args: strategyArgs, body: credentialsBody, authenticated: true,
       // A wrong current password is a failed login on the caller's account.
       checksSecret: ({ user }) => `kuid:${user._id}`,
       async handler({ args, body, user, token, ctx }) {
         assertSelfEditable(ctx.strategies.require(args.strategy), body);
-        return ctx.users.updateCredentials(args.strategy, user._id, body, token?.session.id);
+        return ctx.users.updateCredentials(args.strategy, user._id, body, token?.session.id, { isSelf: true });
       },
     }),
     defineAction({
-      controller: 'auth', action: 'validateMyCredentials', description: 'Checks credentials for the strategy without storing them.',
+      controller: 'auth', action: 'validateMyCredentials',
+      description: 'Checks credentials for the strategy without storing them; whether another user holds the login is not told.',
       http: route('POST', '/_validate', '/_validate'), args: strategyArgs, body: credentialsBody, authenticated: true,
       async handler({ args, body, user, ctx }) {
         assertSelfEditable(ctx.strategies.require(args.strategy), body);
-        await ctx.users.validate(args.strategy, body, user._id, await ctx.users.hasCredentials(args.strategy, user._id));
+        try {
+          await ctx.users.validate(args.strategy, body, user._id, await ctx.users.hasCredentials(args.strategy, user._id));
+        } catch (error) {
+          // Otherwise any user could probe which logins exist, one request each, without the
+          // cost of a create. Administrators ask security:validateCredentials, which tells.
+          if (!isPortcullisError(error) || error.id !== 'security.credentials.login_taken') throw error;
+        }
         return true;
       },
     }),

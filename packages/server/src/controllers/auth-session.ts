@@ -25,6 +25,12 @@ export const sessionActions = [
       const result = await ctx.strategies.login(args.strategy, request);
       if (result.type === 'redirect') return outcome({ headers: result.headers, statusCode: result.statusCode }, result.statusCode, result.headers);
       const { token, session } = await ctx.tokens.createSession(result.user._id, args.expiresIn);
+      // A password change that ran while this login was being verified has revoked the sessions
+      // that existed then, not this one: if the credentials changed, the login is refused.
+      if (!(await ctx.strategies.stillVerified(args.strategy, result))) {
+        await ctx.tokens.revoke(session.id);
+        throw fail('plugin.strategy.missing_user', `Unable to log in using the strategy "${args.strategy}"`);
+      }
       bindToken(session);
       return token;
     },

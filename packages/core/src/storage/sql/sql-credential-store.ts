@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { CredentialInsertResult, CredentialRecord, CredentialStore } from '../ports.js';
+import { loginKey } from '../../credentials/login-key.js';
+import type { CredentialInsertResult, CredentialRecord, CredentialStore, ExpectedCredential } from '../ports.js';
 import { guard, isUniqueViolation } from './sql-errors.js';
 import type { Tables } from './tables.js';
 
@@ -8,8 +9,9 @@ const UNAVAILABLE = 'services.storage.not_connected';
 type CredentialRow = Tables['credentials'];
 
 /**
- * Credentials keyed by (strategy, kuid), with a unique (strategy, login): the database, not a
- * read-then-write, decides who wins a login.
+ * Credentials keyed by (strategy, kuid), with a unique (strategy, loginKey(login)): the
+ * database, not a read-then-write, decides who wins a login, and logins that differ only by
+ * case, width or invisible characters are one login. The login itself is kept as given.
  * Every method throws services.storage.not_connected when the database does not answer in time.
  */
 export class SqlCredentialStore implements CredentialStore {
@@ -20,7 +22,7 @@ export class SqlCredentialStore implements CredentialStore {
   }
 
   findByLogin(strategy: string, login: string): Promise<CredentialRecord | null> {
-    return this.findOne('login', strategy, login);
+    return this.findOne('login_key', strategy, loginKey(login));
   }
 
   insert(record: CredentialRecord): Promise<CredentialInsertResult> {
@@ -39,17 +41,19 @@ export class SqlCredentialStore implements CredentialStore {
     });
   }
 
-  update(record: CredentialRecord): Promise<boolean | 'login_taken'> {
+  update(record: CredentialRecord, expected?: ExpectedCredential): Promise<boolean | 'login_taken'> {
     return guard(UNAVAILABLE, async () => {
       try {
         // A transaction of its own, a savepoint inside a unit of work: on PostgreSQL a refused
         // statement spoils its whole transaction, and a plugin told 'login_taken' may go on.
         return await this.db.transaction().execute(async (trx) => {
-          const result = await trx.updateTable('credentials')
-            .set({ login: record.login, data: JSON.stringify(record.data) })
+          let update = trx.updateTable('credentials')
+            .set({ login: record.login, login_key: loginKey(record.login), data: JSON.stringify(record.data) })
             .where('strategy', '=', record.strategy)
-            .where('kuid', '=', record.kuid)
-            .executeTakeFirst();
+            .where('kuid', '=', record.kuid);
+          // The stored text is what JSON.stringify wrote, and reading it back keeps the key order.
+          if (expected) update = update.where('login', '=', expected.login).where('data', '=', JSON.stringify(expected.data));
+          const result = await update.executeTakeFirst();
           return result.numUpdatedRows > 0n;
         });
       } catch (error) {
@@ -75,9 +79,9 @@ export class SqlCredentialStore implements CredentialStore {
     });
   }
 
-  private findOne(column: 'kuid' | 'login', strategy: string, value: string): Promise<CredentialRecord | null> {
+  private findOne(column: 'kuid' | 'login_key', strategy: string, value: string): Promise<CredentialRecord | null> {
     return guard(UNAVAILABLE, async () => {
-      const row = await this.db.selectFrom('credentials').selectAll()
+      const row = await this.db.selectFrom('credentials').select(['strategy', 'kuid', 'login', 'data'])
         .where('strategy', '=', strategy).where(column, '=', value).executeTakeFirst();
       return row === undefined ? null : fromRow(row);
     });
@@ -85,9 +89,9 @@ export class SqlCredentialStore implements CredentialStore {
 }
 
 function toRow(record: CredentialRecord): CredentialRow {
-  return { strategy: record.strategy, kuid: record.kuid, login: record.login, data: JSON.stringify(record.data) };
+  return { strategy: record.strategy, kuid: record.kuid, login: record.login, login_key: loginKey(record.login), data: JSON.stringify(record.data) };
 }
 
-function fromRow(row: CredentialRow): CredentialRecord {
+function fromRow(row: Omit<CredentialRow, 'login_key'>): CredentialRecord {
   return { strategy: row.strategy, kuid: row.kuid, login: row.login, data: JSON.parse(row.data) as Record<string, unknown> };
 }

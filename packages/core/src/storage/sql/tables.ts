@@ -1,7 +1,7 @@
 import type { ColumnType } from 'kysely';
 
 /**
- * The SQL tables of migration 0001_initial, as Kysely sees them. Documents are JSON stored as
+ * The SQL tables after the migrations, as Kysely sees them. Documents are JSON stored as
  * text so that one schema serves SQLite and PostgreSQL alike.
  */
 export interface Tables {
@@ -10,7 +10,8 @@ export interface Tables {
   user_profiles: { user_id: string; profile_id: string };
   profiles: { id: string; body: string };
   roles: { id: string; body: string };
-  credentials: { strategy: string; kuid: string; login: string; data: string };
+  /** `login_key` (migration 0003) is loginKey(login): unique per strategy. */
+  credentials: { strategy: string; kuid: string; login: string; login_key: string; data: string };
   settings: { key: string; value: string };
   sessions: {
     id: string;
