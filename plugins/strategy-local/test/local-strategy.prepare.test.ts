@@ -27,7 +27,7 @@ describe('strategy-local/local-strategy #prepare', () => {
     expect(hasher.calls.hash).to.equal(1);
     await plugin.create(credentials, 'ada');
     expect(hasher.calls.hash).to.equal(1);
-    expect(await verifyFromBody(plugin, credentials.username, credentials.password)).to.deep.equal({ kuid: 'ada' });
+    expect(await verifyFromBody(plugin, credentials.username, credentials.password)).to.deep.include({ kuid: 'ada' });
   });
 
   it('hashes again when the object\'s password changed after prepare, or for another object', async () => {
@@ -36,7 +36,7 @@ describe('strategy-local/local-strategy #prepare', () => {
     credentials['password'] = 'another password altogether';
     await plugin.create(credentials, 'ada');
     expect(hasher.calls.hash).to.equal(2);
-    expect(await verifyFromBody(plugin, String(credentials['username']), 'another password altogether')).to.deep.equal({ kuid: 'ada' });
+    expect(await verifyFromBody(plugin, String(credentials['username']), 'another password altogether')).to.deep.include({ kuid: 'ada' });
     await plugin.create(newCredentials(), 'bob');
     expect(hasher.calls.hash).to.equal(3);
   });
@@ -50,7 +50,7 @@ describe('strategy-local/local-strategy #prepare', () => {
     expect(hasher.calls.hash).to.equal(2);
     await plugin.prepare({ username: 'ada-renamed' }, 'ada', true);
     expect(hasher.calls.hash).to.equal(2);
-    expect(await verifyFromBody(plugin, first.username, 'a brand new password')).to.deep.equal({ kuid: 'ada' });
+    expect(await verifyFromBody(plugin, first.username, 'a brand new password')).to.deep.include({ kuid: 'ada' });
   });
 
   it('refuses bad credentials as create does, before any hash', async () => {

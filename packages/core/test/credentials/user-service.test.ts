@@ -164,15 +164,15 @@ describe('core/credentials/user-service', () => {
 
   describe('#updateCredentials', () => {
     it('tells the strategy who asks, and ends the sessions of the user but the one it keeps', async () => {
-      await users.create({ kuid: 'fay', content: { profileIds: ['default'] }, credentials: { first: { login: 'fay' } } });
-      const [kept, other] = [await tokens.createSession('fay', undefined), await tokens.create('fay', undefined)];
+      await users.create({ kuid: 'flo', content: { profileIds: ['default'] }, credentials: { first: { login: 'flo' } } });
+      const [kept, other] = [await tokens.createSession('flo', undefined), await tokens.create('flo', undefined)];
       updates.length = 0;
-      await users.updateCredentials('first', 'fay', { login: 'fay' }, kept.session.id, { isSelf: true });
-      expect(updates).to.deep.equal([{ kuid: 'fay', change: { isSelf: true } }]);
-      expect((await tokens.verify(kept.token.jwt)).kuid).to.equal('fay');
+      await users.updateCredentials('first', 'flo', { login: 'flo' }, kept.session.id, { isSelf: true });
+      expect(updates).to.deep.equal([{ kuid: 'flo', change: { isSelf: true } }]);
+      expect((await tokens.verify(kept.token.jwt)).kuid).to.equal('flo');
       expect((await refusal(tokens.verify(other.jwt))).id).to.equal('security.token.invalid');
-      await users.updateCredentials('first', 'fay', { login: 'fay' });
-      expect(updates[1]).to.deep.equal({ kuid: 'fay', change: { isSelf: false } });
+      await users.updateCredentials('first', 'flo', { login: 'flo' });
+      expect(updates[1]).to.deep.equal({ kuid: 'flo', change: { isSelf: false } });
       expect((await refusal(tokens.verify(kept.token.jwt))).id).to.equal('security.token.invalid');
     });
   });
