@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fail, isPlainObject } from '@portcullis/core';
+import { echo } from './json-guard.js';
 
 /** Keys of the request envelope that are not arguments (reference §1.1). */
 const RESERVED = new Set(['controller', 'action', 'jwt', 'body', 'volatile', 'requestId']);
@@ -44,17 +45,18 @@ export function requestFromEnvelope(envelope: Record<string, unknown>): ApiReque
   const args: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(envelope)) if (!RESERVED.has(key) && key !== '__proto__') args[key] = value;
   return {
-    controller,
-    action,
+    // Names and ids are echoed in the answer (and in not_found messages): echo() bounds them.
+    controller: echo(controller),
+    action: echo(action),
     args,
     body: envelope['body'] ?? null,
     jwt: typeof jwt === 'string' ? jwt : null,
     volatile: (volatile as Record<string, unknown> | undefined) ?? null,
-    requestId: typeof requestId === 'string' && requestId ? requestId : randomUUID(),
+    requestId: (typeof requestId === 'string' && echo(requestId)) || randomUUID(),
   };
 }
 
 /** The requestId of a raw envelope, when it has a usable one (to answer an envelope that failed to parse). */
 export function requestIdOf(envelope: unknown): string | null {
-  return isPlainObject(envelope) && typeof envelope['requestId'] === 'string' ? envelope['requestId'] : null;
+  return isPlainObject(envelope) && typeof envelope['requestId'] === 'string' ? echo(envelope['requestId']) : null;
 }
