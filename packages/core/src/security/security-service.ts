@@ -36,6 +36,7 @@ export interface UserCacheOptions {
  */
 /** Most rights decisions memoized at once: far more than real (profiles × actions) pairs. */
 const MAX_DECISIONS = 10_000;
+const MAX_MEMO_NAME = 64;
 
 export class SecurityService {
   private roles = new Map<string, Role>();
@@ -113,7 +114,8 @@ export class SecurityService {
 
   /** Whether the user may run the action; decisions without index or collection are memoized per set of profiles. */
   isAllowed(user: UserRecord, target: RightsTarget): boolean {
-    if (target.index || target.collection) return isAllowed(this.profilesOf(user), this.roles, target);
+    // Long names (from clients: real actions have short ones) are answered without the memo, so it holds at most MAX_DECISIONS short keys.
+    if (target.index || target.collection || target.controller.length > MAX_MEMO_NAME || target.action.length > MAX_MEMO_NAME) return isAllowed(this.profilesOf(user), this.roles, target);
     const profileIds = user.content.profileIds;
     let key = this.profileKeys.get(profileIds);
     if (key === undefined) {

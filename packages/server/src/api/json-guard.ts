@@ -40,19 +40,23 @@ export function scanJson(text: Buffer | string, maxDepth: number): JsonProblem |
 }
 
 /**
- * Parses a JSON text after {@link scanJson}: a problem or a syntax error becomes `parseId`, a
- * NUL character `api.assert.invalid_argument` naming `part`.
- * @throws parseId (network.http.body_parse_failed, ...), api.assert.invalid_argument
+ * Parses a JSON text after {@link scanJson}: nesting too deep or a syntax error is `parseId`.
+ * A NUL character is reported, not thrown, so that the caller can answer with the request's id.
+ * @throws parseId (network.http.body_parse_failed, ...)
  */
-export function parseGuardedJson(text: Buffer | string, maxDepth: number, parseId: ErrorId, part: string): unknown {
+export function parseGuardedJson(text: Buffer | string, maxDepth: number, parseId: ErrorId): { value: unknown; nul: boolean } {
   const problem = scanJson(text, maxDepth);
   if (problem === 'too_deep') throw fail(parseId, `nested deeper than ${maxDepth} levels`);
-  if (problem === 'nul') throw fail('api.assert.invalid_argument', part, 'strings without NUL characters (\\u0000)');
   try {
-    return JSON.parse(typeof text === 'string' ? text : text.toString('utf8'));
+    return { value: JSON.parse(typeof text === 'string' ? text : text.toString('utf8')), nul: problem === 'nul' };
   } catch (error) {
     throw new PortcullisError(parseId, [echo((error as Error).message)]);
   }
+}
+
+/** The refusal of a string holding NUL: no store keeps one (PostgreSQL refuses it in text). */
+export function nulRefused(part: string): PortcullisError {
+  return fail('api.assert.invalid_argument', part, 'strings without NUL characters (\\u0000)');
 }
 
 // C0 and C1 control characters, DEL, and the Unicode line and bidi controls.

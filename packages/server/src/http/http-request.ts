@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { fail, isPlainObject } from '@portcullis/core';
 import type { z } from 'zod';
 import type { ActionDefinition } from '../api/action.js';
-import { echo, parseGuardedJson } from '../api/json-guard.js';
+import { echo, nulRefused, parseGuardedJson } from '../api/json-guard.js';
 import { requestFromEnvelope, type ApiRequest } from '../api/request.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -48,7 +48,9 @@ const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 export function parseJsonBody(raw: Buffer, contentType: string | undefined, maxDepth: number): unknown {
   if (contentType === undefined ? raw.length > 0 : !JSON_TYPE.test(contentType.trim())) throw fail('network.http.unsupported_content', echo(contentType ?? ''));
   if (raw.length === 0) return null;
-  return parseGuardedJson(raw, maxDepth, 'network.http.body_parse_failed', 'body');
+  const { value, nul } = parseGuardedJson(raw, maxDepth, 'network.http.body_parse_failed');
+  if (nul) throw nulRefused('body');
+  return value;
 }
 
 /** The token of `Authorization: Bearer <token>`, the scheme being case-insensitive. */
@@ -65,7 +67,7 @@ export function basicCredentials(req: IncomingMessage): { username: string; pass
   if (!match) return undefined;
   const decoded = Buffer.from(match[1] ?? '', 'base64').toString('utf8');
   // No store keeps a NUL in text (PostgreSQL refuses it): such credentials are malformed.
-  if (decoded.includes('\u0000')) throw fail('api.assert.invalid_argument', 'Authorization', 'credentials without NUL characters');
+  if (decoded.includes('\u0000')) throw nulRefused('Authorization');
   const colon = decoded.indexOf(':');
   return colon === -1 ? { username: decoded, password: '' } : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
@@ -90,12 +92,12 @@ export function requestFromHttp(req: IncomingMessage, parts: HttpRequestParts): 
   const args: Record<string, unknown> = {};
   for (const [key, value] of parts.query) {
     if (key === '__proto__') continue;
-    if (value.includes('\u0000')) throw fail('api.assert.invalid_argument', echo(key), 'a value without NUL characters');
+    if (value.includes('\u0000')) throw nulRefused(echo(key));
     // Query-string booleans are presence flags: `?global` and `?global=false` both mean true.
     args[key] = flags.has(key) ? true : value;
   }
   for (const [key, value] of Object.entries(parts.params)) {
-    if (value.includes('\u0000')) throw fail('api.assert.invalid_argument', key, 'a value without NUL characters');
+    if (value.includes('\u0000')) throw nulRefused(key);
     args[key] = value;
   }
   return withBasic({
@@ -131,7 +133,8 @@ export function requestIdHeader(req: IncomingMessage): string {
 function volatileHeader(req: IncomingMessage, maxDepth: number): Record<string, unknown> | null {
   const header = req.headers['x-kuzzle-volatile'];
   if (typeof header !== 'string') return null;
-  const value = parseGuardedJson(header, maxDepth, 'network.http.volatile_parse_failed', 'volatile');
+  const { value, nul } = parseGuardedJson(header, maxDepth, 'network.http.volatile_parse_failed');
+  if (nul) throw nulRefused('volatile');
   if (!isPlainObject(value)) throw fail('network.http.volatile_parse_failed', 'not an object');
   return value;
 }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { fail, isPlainObject, PortcullisError, type Config } from '@portcullis/core';
 import type { Funnel } from '../api/funnel.js';
-import { echo, parseGuardedJson } from '../api/json-guard.js';
+import { echo, nulRefused, parseGuardedJson } from '../api/json-guard.js';
 import { andThen, isPromise, type MaybeAsync } from '../api/maybe-async.js';
 import { requestFromEnvelope, requestIdOf, type Connection } from '../api/request.js';
 import type { ResponseEnvelope } from '../api/response.js';
@@ -160,11 +160,13 @@ export class WebSocketTransport {
       return this.reply(connection, this.funnel.errorEnvelope(fail('network.websocket.request_too_large'), { requestId: null }));
     }
     let parsed: unknown;
+    let nul: boolean;
     try {
-      parsed = parseGuardedJson(raw, this.config.server.maxJsonDepth, 'network.websocket.unexpected_error', 'request');
+      ({ value: parsed, nul } = parseGuardedJson(raw, this.config.server.maxJsonDepth, 'network.websocket.unexpected_error'));
     } catch (error) {
       return this.reply(connection, this.funnel.errorEnvelope(error, { requestId: null }));
     }
+    if (nul) return this.reply(connection, this.funnel.errorEnvelope(nulRefused('request'), { requestId: requestIdOf(parsed) }));
     if (isPlainObject(parsed) && parsed['p'] === 1 && Object.keys(parsed).length === 1) return this.send(connection.id, { p: 2 });
     // Application pings keep a socket alive, not idle: only requests hold off the idle timeout.
     open.idle?.refresh();
