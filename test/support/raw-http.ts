@@ -31,12 +31,14 @@ export function parseAnswer(raw: string, closed: boolean): RawAnswer {
  * `timeoutMs` (then `closed` is false). Write errors (the server cut us off) are ignored: what
  * matters is what we could read.
  */
-export function rawExchange(url: string, parts: Array<string | Buffer>, timeoutMs = 5000): Promise<RawAnswer & { raw: string }> {
+export function rawExchange(url: string, parts: Array<string | Buffer>, timeoutMs = 5000, endAfterWrite = false): Promise<RawAnswer & { raw: string }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let done = false;
-    const socket: Socket = connect({ host: hostname, port: Number(port) }, () => void writeAll(socket, parts));
+    // endAfterWrite: the client has said all it will say (a half-close), so nothing may wait for more.
+    const socket: Socket = connect({ host: hostname, port: Number(port), allowHalfOpen: true }, () =>
+      void writeAll(socket, parts).then(() => endAfterWrite && !socket.destroyed && socket.end()));
     const finish = (closed: boolean) => {
       if (done) return;
       done = true;

@@ -50,8 +50,16 @@ export function parseGuardedJson(text: Buffer | string, maxDepth: number, parseI
   try {
     return { value: JSON.parse(typeof text === 'string' ? text : text.toString('utf8')), nul: problem === 'nul' };
   } catch (error) {
-    throw new PortcullisError(parseId, [echo((error as Error).message)]);
+    throw new PortcullisError(parseId, [syntaxProblem(error as Error)]);
   }
+}
+
+/**
+ * What JSON.parse found wrong, without the piece of input V8 quotes in its message (`Unexpected
+ * token 'x', "{"password":"hunt..." is not valid JSON`): a body may hold a password.
+ */
+function syntaxProblem(error: Error): string {
+  return echo(error.message.replace(/,?\s*".*$/s, ''));
 }
 
 /** The refusal of a string holding NUL: no store keeps one (PostgreSQL refuses it in text). */

@@ -31,7 +31,8 @@ export function readBody(req: IncomingMessage, limit: number): Buffer | Promise<
       chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    // A client that goes away mid-body is a client error, not ours (a 500 would be logged as one).
+    req.on('error', () => reject(fail('network.http.unexpected_error', 'the request body was cut short')));
   });
 }
 
