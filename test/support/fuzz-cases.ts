@@ -39,6 +39,8 @@ export class Fuzzer {
     const pieces = ['', 'a', 'é', '\u0000', '\u0001', '\n', '\r\n', '\u001b[31m', '\u202e', '\u200b', '\ud800', '%00', '%', '..', '/', '\\', '"', "'", '<script>', '${x}', '__proto__', 'constructor', '-1', '1e309', ' ', '*'];
     let out = this.chance(0.3) ? this.pick(this.knownValues) : '';
     for (let i = this.int(6); i > 0; i--) out += this.pick(pieces);
+    // Most values are ordinary, so that they get past validation to the stores.
+    if (this.chance(0.3)) return `${this.pick(this.knownValues)}${this.pick(['\u0000', '\n', ''])}`;
     if (this.chance(0.05)) out += 'x'.repeat(this.int(20_000));
     return out;
   }
