@@ -1,57 +1,50 @@
 import { fail, PortcullisError, type ErrorId } from '@portcullis/core';
 
-const OPEN_BRACE = 0x7b;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACE = 0x7d;
-const CLOSE_BRACKET = 0x5d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-
-/** What {@link scanJson} found wrong with a JSON text. */
+/** What {@link inspectJson} found wrong with a parsed JSON value. */
 export type JsonProblem = 'too_deep' | 'nul';
 
 /**
- * One pass over a JSON text, before it is parsed: is it nested deeper than `maxDepth`, and does a
- * string in it hold a NUL character (`\u0000`, the only way JSON can carry one)? Both are
- * refused before anything reads the value: deep values blow the stack of whatever walks them
- * (validation, serialisation), and PostgreSQL refuses NUL in text, so a NUL would reach the
- * database and come back as a 500. The scan is linear, allocates nothing, and only runs for
- * bodies and messages that exist.
+ * Is a parsed JSON value nested deeper than `maxDepth`, and does a string in it (a value or a
+ * key) hold a NUL character? Both are refused before anything else reads the value: deep values
+ * blow the stack of whatever walks them recursively (validation, serialisation of `volatile`),
+ * and PostgreSQL refuses NUL in text, so a NUL would reach the database and come back as a 500.
+ * V8 parses any depth without recursion; this walk stops at `maxDepth`. It runs for every
+ * WebSocket message: a typical one (four short strings) costs tens of nanoseconds.
  */
-export function scanJson(text: Buffer | string, maxDepth: number): JsonProblem | null {
-  const raw = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < raw.length; i++) {
-    const byte = raw[i]!;
-    if (inString) {
-      if (byte === QUOTE) inString = false;
-      else if (byte === BACKSLASH) {
-        // `\u0000` spelt with any case of hex digits; every other escape is skipped whole.
-        if (raw[i + 1] === 0x75 && raw[i + 2] === 0x30 && raw[i + 3] === 0x30 && raw[i + 4] === 0x30 && raw[i + 5] === 0x30) return 'nul';
-        i++;
-      }
-    } else if (byte === QUOTE) inString = true;
-    else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
-      if (++depth > maxDepth) return 'too_deep';
-    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) depth--;
+export function inspectJson(value: unknown, maxDepth: number): JsonProblem | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? 'nul' : null;
+  if (typeof value !== 'object' || value === null) return null;
+  if (maxDepth === 0) return 'too_deep';
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const problem = inspectJson(item, maxDepth - 1);
+      if (problem) return problem;
+    }
+    return null;
+  }
+  for (const key in value) {
+    if (key.includes('\u0000')) return 'nul';
+    const problem = inspectJson((value as Record<string, unknown>)[key], maxDepth - 1);
+    if (problem) return problem;
   }
   return null;
 }
 
 /**
- * Parses a JSON text after {@link scanJson}: nesting too deep or a syntax error is `parseId`.
+ * Parses a JSON text, then {@link inspectJson}: nesting too deep or a syntax error is `parseId`.
  * A NUL character is reported, not thrown, so that the caller can answer with the request's id.
  * @throws parseId (network.http.body_parse_failed, ...)
  */
 export function parseGuardedJson(text: Buffer | string, maxDepth: number, parseId: ErrorId): { value: unknown; nul: boolean } {
-  const problem = scanJson(text, maxDepth);
-  if (problem === 'too_deep') throw fail(parseId, `nested deeper than ${maxDepth} levels`);
+  let value: unknown;
   try {
-    return { value: JSON.parse(typeof text === 'string' ? text : text.toString('utf8')), nul: problem === 'nul' };
+    value = JSON.parse(typeof text === 'string' ? text : text.toString('utf8'));
   } catch (error) {
     throw new PortcullisError(parseId, [syntaxProblem(error as Error)]);
   }
+  const problem = inspectJson(value, maxDepth);
+  if (problem === 'too_deep') throw fail(parseId, `nested deeper than ${maxDepth} levels`);
+  return { value, nul: problem === 'nul' };
 }
 
 /**
