@@ -1,4 +1,4 @@
-import { fail, PortcullisError, type ErrorId } from '@portcullis/core';
+import { fail, PortcullisError, stripControls, type ErrorId } from '@portcullis/core';
 
 /** What {@link inspectJson} found wrong with a parsed JSON value. */
 export type JsonProblem = 'too_deep' | 'nul';
@@ -60,11 +60,6 @@ export function nulRefused(part: string): PortcullisError {
   return fail('api.assert.invalid_argument', part, 'strings without NUL characters (\\u0000)');
 }
 
-// C0 and C1 control characters, DEL, and the Unicode line and bidi controls.
-const CONTROL_CLASS = '[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u200b-\\u200f\\u202a-\\u202e\\u2066-\\u2069\\ufeff]';
-const CONTROLS = new RegExp(CONTROL_CLASS, 'g');
-const HAS_CONTROL = new RegExp(CONTROL_CLASS);
-
 /** Longest client value echoed back, in characters. */
 export const ECHO_LIMIT = 128;
 
@@ -74,9 +69,7 @@ export const ECHO_LIMIT = 128;
  * cannot inflate an answer.
  */
 export function echo(value: string, limit = ECHO_LIMIT): string {
-  // Most values (request ids) are clean: test before building a new string.
-  if (value.length <= limit && !HAS_CONTROL.test(value)) return value;
-  const clean = value.length > limit * 4 ? value.slice(0, limit * 4).replace(CONTROLS, '') : value.replace(CONTROLS, '');
+  const clean = stripControls(value.length > limit * 4 ? value.slice(0, limit * 4) : value);
   return clean.length > limit ? `${clean.slice(0, limit - 1)}…` : clean;
 }
 
