@@ -9,7 +9,8 @@ export type JsonProblem = 'too_deep' | 'nul';
  * blow the stack of whatever walks them recursively (validation, serialisation of `volatile`),
  * and PostgreSQL refuses NUL in text, so a NUL would reach the database and come back as a 500.
  * V8 parses any depth without recursion; this walk stops at `maxDepth`. It runs for every
- * WebSocket message: a typical one (four short strings) costs tens of nanoseconds.
+ * WebSocket message: for a typical one (a token and three short strings) it costs about a tenth
+ * of JSON.parse.
  */
 export function inspectJson(value: unknown, maxDepth: number): JsonProblem | null {
   if (typeof value === 'string') return value.includes('\u0000') ? 'nul' : null;
