@@ -58,6 +58,14 @@ export const configSchema = z.strictObject({
       allowOrigin: z.array(z.string()).default(['*']).describe('Origins allowed by CORS; "*" allows any'),
       development: z.boolean().default(false).describe('Send stack traces in error envelopes (never in production)'),
       trustedProxies: z.array(proxyEntry).default([]).describe('Addresses or CIDR ranges (or "loopback", "linklocal", "uniquelocal") of the reverse proxies whose X-Forwarded-For is believed; empty: the client address is always the socket\'s'),
+      maxJsonDepth: z.number().int().min(2).max(1000).default(32).describe('Deepest nesting of objects and arrays accepted in a body, a WebSocket message or the X-Kuzzle-Volatile header (deeper: 400)'),
+      websocket: z.strictObject({
+          idleTimeout: z.number().int().min(0).default(60_000).describe('Milliseconds a WebSocket that holds no valid token may stay without sending a request before it is closed (0: never)'),
+          heartbeat: z.number().int().min(0).default(30_000).describe('Milliseconds between WebSocket pings; a peer that has not answered the previous ping is dropped (0: no pings)'),
+          maxSocketsPerAddress: z.number().int().min(0).default(100).describe('Most WebSockets open at once from one client address; more upgrades are refused with 429 (0: no limit)'),
+        })
+        .prefault({})
+        .describe('WebSocket connections'),
     })
     .prefault({})
     .describe('HTTP and WebSocket server'),
@@ -82,7 +90,7 @@ export const configSchema = z.strictObject({
           secret: z.string().min(32).optional().describe('HMAC secret of the tokens (at least 32 characters); generated once and stored in the database when absent'),
           algorithm: z.enum(['HS256', 'HS384', 'HS512']).default('HS256').describe('JWT signature algorithm; the only one accepted when verifying'),
           expiresIn: duration.default('1h').describe('Default lifetime of a login token'),
-          maxTTL: z.number().int().min(-1).default(-1).describe('Longest lifetime a client may ask for, in ms (-1: no limit)'),
+          maxTTL: z.number().int().min(-1).default(86_400_000).describe('Longest lifetime of a login token, in ms, and of a chain of refreshes from one login (default 24h; -1: no limit)'),
           gracePeriod: z.number().int().min(0).default(1000).describe('Milliseconds a refreshed token stays valid (0: revoked at once)'),
         })
         .refine((jwt) => jwt.maxTTL === -1 || durationMs(jwt.expiresIn) <= jwt.maxTTL, { message: 'the default expiresIn exceeds maxTTL', path: ['expiresIn'] })

@@ -55,6 +55,7 @@ export const ERRORS = {
   'network.http.headers_too_large': { status: 431, code: code(3, 1, 16), message: 'Request header fields too large.', description: 'The HTTP header block is larger than server.maxHeaderSize.' },
   'network.websocket.unexpected_error': { status: 400, code: code(3, 3, 1), message: 'Caught an unexpected WebSocket error: %s', description: 'A WebSocket message could not be parsed as a JSON request.' },
   'network.websocket.request_too_large': { status: 413, code: code(3, 3, 3), message: 'Maximum WebSocket message size exceeded.', description: 'A WebSocket message is larger than server.maxRequestSize; the socket is closed with 1009.' },
+  'network.websocket.too_many_connections': { status: 429, code: code(3, 3, 129), message: 'Too many WebSockets open from this address (at most %s).', description: 'The WebSocket upgrade was refused: this client address already holds server.websocket.maxSocketsPerAddress open sockets.' },
 
   // plugin (4)
   'plugin.runtime.unexpected_error': { status: 500, code: code(4, 2, 2), message: 'Unexpected error from the strategy "%s".', description: 'A strategy plugin failed with an error that is not catalogued; the cause is logged.' },

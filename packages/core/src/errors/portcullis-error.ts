@@ -22,7 +22,8 @@ export class PortcullisError extends Error {
 
   constructor(id: ErrorId, props: readonly unknown[] = [], options: { cause?: unknown } = {}) {
     const definition = ERRORS[id];
-    const textProps = props.map((prop) => String(prop));
+    // Props often quote the client (a name, an id): they reach clients and logs without control characters.
+    const textProps = props.map((prop) => stripControls(String(prop)));
     super(formatMessage(definition.message, textProps), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PortcullisError';
     this.id = id;
@@ -45,6 +46,18 @@ export function fail(id: ErrorId, ...props: unknown[]): PortcullisError {
 
 export function isPortcullisError(value: unknown): value is PortcullisError {
   return value instanceof PortcullisError;
+}
+
+const CONTROL_CLASS = '[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u200b-\\u200f\\u202a-\\u202e\\u2066-\\u2069\\ufeff]';
+const CONTROLS = new RegExp(CONTROL_CLASS, 'g');
+const HAS_CONTROL = new RegExp(CONTROL_CLASS);
+
+/**
+ * A string without C0 and C1 control characters, DEL, nor the Unicode line, zero-width and bidi
+ * controls: what a value quoted back to a client (or written to a log) may hold.
+ */
+export function stripControls(value: string): string {
+  return HAS_CONTROL.test(value) ? value.replace(CONTROLS, '') : value;
 }
 
 function formatMessage(template: string, props: readonly string[]): string {

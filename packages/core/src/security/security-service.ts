@@ -35,6 +35,10 @@ export interface UserCacheOptions {
  * Users, profiles and roles, and the rights they grant. Roles and profiles are few and read on
  * every request: they are held in memory, loaded at start.
  */
+/** Most rights decisions memoized at once: far more than real (profiles × actions) pairs. */
+const MAX_DECISIONS = 10_000;
+const MAX_MEMO_NAME = 64;
+
 export class SecurityService {
   private roles = new Map<string, Role>();
   private profiles = new Map<string, Profile>();
@@ -43,6 +47,7 @@ export class SecurityService {
   private readonly cache: UserCache;
   /** Rights decisions by set of profiles, controller and action; roles and profiles change only in init(). */
   private readonly decisions = new Map<string, Map<string, Map<string, boolean>>>();
+  private decisionCount = 0;
   /** The key of a user's set of profiles, per profileIds array: cached users keep theirs, so most checks build no string. */
   private readonly profileKeys = new WeakMap<readonly string[], string>();
 
@@ -60,6 +65,7 @@ export class SecurityService {
     for (const role of DEFAULT_ROLES) if (!(await this.stores.roles.get(role._id))) await this.stores.roles.put(structuredClone(role));
     for (const profile of DEFAULT_PROFILES) if (!(await this.stores.profiles.get(profile._id))) await this.stores.profiles.put(structuredClone(profile));
     this.decisions.clear();
+    this.decisionCount = 0;
     this.roles = new Map((await this.stores.roles.list()).map((role) => [role._id, role]));
     this.profiles = new Map((await this.stores.profiles.list()).map((profile) => [profile._id, profile]));
     this.rateLimited = [...this.profiles.values()].some((profile) => (profile.rateLimit ?? 0) > 0);
@@ -122,7 +128,8 @@ export class SecurityService {
 
   /** Whether the user may run the action; decisions without index or collection are memoized per set of profiles. */
   isAllowed(user: UserRecord, target: RightsTarget): boolean {
-    if (target.index || target.collection) return isAllowed(this.profilesOf(user), this.roles, target);
+    // Long names (from clients: real actions have short ones) are answered without the memo, so it holds at most MAX_DECISIONS short keys.
+    if (target.index || target.collection || target.controller.length > MAX_MEMO_NAME || target.action.length > MAX_MEMO_NAME) return isAllowed(this.profilesOf(user), this.roles, target);
     const profileIds = user.content.profileIds;
     let key = this.profileKeys.get(profileIds);
     if (key === undefined) {
@@ -131,8 +138,6 @@ export class SecurityService {
     }
     let byController = this.decisions.get(key);
     if (!byController) {
-      // Few distinct sets of profiles exist; the bound only guards against abuse.
-      if (this.decisions.size >= 10_000) this.decisions.clear();
       byController = new Map();
       this.decisions.set(key, byController);
     }
@@ -144,9 +149,25 @@ export class SecurityService {
     let allowed = byAction.get(target.action);
     if (allowed === undefined) {
       allowed = isAllowed(this.profilesOf(user), this.roles, target);
+      // Controller and action names can come from clients (auth:checkMyRights), sets of profiles
+      // from administrators: the memo forgets everything once it holds MAX_DECISIONS answers.
+      if (++this.decisionCount > MAX_DECISIONS) this.forgetDecisions(key, target.controller, byAction);
       byAction.set(target.action, allowed);
     }
     return allowed;
+  }
+
+  /** Empties the memo, keeping the (emptied) branch the caller is about to write into. */
+  private forgetDecisions(key: string, controller: string, byAction: Map<string, boolean>): void {
+    this.decisions.clear();
+    byAction.clear();
+    this.decisions.set(key, new Map([[controller, byAction]]));
+    this.decisionCount = 1;
+  }
+
+  /** Answers held by the rights memo (for tests). */
+  get decisionsHeld(): number {
+    return this.decisionCount;
   }
 
   rightsOf(user: UserRecord): RightEntry[] {

@@ -25,15 +25,30 @@ export interface VerifiedToken {
   kuid: string;
   token: string;
   session: Session;
+  /** When the login that began this chain of refreshes checked its credentials (ms since the epoch). */
+  loginAt: number;
+}
+
+/** What the signature of a token vouches for. */
+interface Claims {
+  _id: string;
+  jti: string;
+  exp: number | undefined;
+  /** `auth_time` (OpenID Connect), in ms; `iat` for tokens signed before it was written. */
+  loginAt: number;
 }
 
 const PREFIXES: Record<TokenKind, string> = { kauth: 'kauth-', kapikey: 'kapikey-' };
 const SECRET_SETTING = 'security.jwt.secret';
 
 /**
- * Issues, verifies, refreshes and revokes tokens. A token is a JWT `{_id, jti, iat, exp}`
- * prefixed `kauth-` (or `kapikey-`); `jti` names its session, and the token is valid only
- * while that session exists, so revocation takes effect at once on every node.
+ * Issues, verifies, refreshes and revokes tokens. A token is a JWT `{_id, jti, iat, exp,
+ * auth_time}` prefixed `kauth-` (or `kapikey-`); `jti` names its session, and the token is valid
+ * only while that session exists, so revocation takes effect at once on every node.
+ *
+ * Lifetimes are finite: a login token lives `maxTTL` at most, and so does a chain of refreshes
+ * from one login (`auth_time` carries the login's time from token to token), so refreshing never
+ * turns a short token into an endless one. Only API keys (`kapikey`) may outlive `maxTTL`.
  */
 export class TokenManager {
   private key: KeyObject | undefined;
@@ -41,7 +56,7 @@ export class TokenManager {
    * Tokens whose signature this node already checked. A token string never changes, so its
    * signature needs checking once; its expiry is checked at every use, its session too.
    */
-  private readonly signatures = new Map<string, { _id: string; jti: string; exp: number | undefined }>();
+  private readonly signatures = new Map<string, Claims>();
   private static readonly SIGNATURE_CACHE = 10_000;
 
   constructor(
@@ -78,12 +93,15 @@ export class TokenManager {
 
   /** Like {@link create}, with the session behind the token (to bind it to a connection). */
   createSession(kuid: string, expiresIn: unknown, kind: TokenKind = 'kauth'): Promise<{ token: IssuedToken; session: Session }> {
-    return this.issue(kuid, this.ttlOf(expiresIn), kind);
+    // API keys are the one kind of token that may be endless (Kuzzle's createApiKey): maxTTL is for logins.
+    const ttl = kind === 'kapikey' && expiresIn !== undefined && expiresIn !== null ? parseExpiresIn(expiresIn, -1) : this.ttlOf(expiresIn);
+    const now = Date.now();
+    return this.issue(kuid, ttl, kind, now, now);
   }
 
-  private async issue(kuid: string, ttl: number, kind: TokenKind): Promise<{ token: IssuedToken; session: Session }> {
-    const session: Session = { id: randomUUID(), kuid, kind, ttl, expiresAt: ttl === -1 ? -1 : Date.now() + ttl, refreshed: false };
-    const payload: Record<string, unknown> = { _id: kuid };
+  private async issue(kuid: string, ttl: number, kind: TokenKind, now: number, loginAt: number): Promise<{ token: IssuedToken; session: Session }> {
+    const session: Session = { id: randomUUID(), kuid, kind, ttl, expiresAt: ttl === -1 ? -1 : now + ttl, refreshed: false };
+    const payload: Record<string, unknown> = { _id: kuid, auth_time: Math.floor(loginAt / 1000) };
     // exp is in seconds: round up, so the JWT never dies before its session (which is exact to the ms).
     if (ttl !== -1) payload['exp'] = Math.ceil(session.expiresAt / 1000);
     const signed = jwt.sign(payload, this.signingKey(), { algorithm: this.options.algorithm, jwtid: session.id });
@@ -111,25 +129,27 @@ export class TokenManager {
     return session === undefined ? undefined : this.check(raw, kind, payload, session);
   }
 
-  private parse(token: unknown): { raw: string; kind: TokenKind; payload: { _id: string; jti: string; exp: number | undefined } } {
+  private parse(token: unknown): { raw: string; kind: TokenKind; payload: Claims } {
     if (typeof token !== 'string') throw fail('security.token.invalid');
     const kind: TokenKind | undefined = token.startsWith(PREFIXES.kauth) ? 'kauth' : token.startsWith(PREFIXES.kapikey) ? 'kapikey' : undefined;
     if (!kind) throw fail('security.token.invalid');
     return { raw: token, kind, payload: this.decode(token.slice(PREFIXES[kind].length)) };
   }
 
-  private check(token: string, kind: TokenKind, payload: { _id: string; exp: number | undefined }, session: Session | null): VerifiedToken {
+  private check(token: string, kind: TokenKind, payload: Claims, session: Session | null): VerifiedToken {
     // exp is rounded up to the second: a session gone in exp's last second ended by expiring.
     if (!session && payload.exp !== undefined && payload.exp * 1000 - 1000 <= Date.now()) throw fail('security.token.expired');
     if (!session || session.kuid !== payload._id || session.kind !== kind) throw fail('security.token.invalid');
     if (session.expiresAt !== -1 && session.expiresAt <= Date.now()) throw fail('security.token.expired');
-    return { kuid: session.kuid, token, session };
+    return { kuid: session.kuid, token, session, loginAt: payload.loginAt };
   }
 
   /**
-   * Issues a new token for the same user and lets the old one live `gracePeriod` ms.
+   * Issues a new token for the same user and lets the old one live `gracePeriod` ms. The new
+   * token ends `maxTTL` after the login at the latest: a longer `expiresIn` within maxTTL is cut.
    * @throws security.token.refresh_forbidden for API keys and tokens that never expire
    * @throws security.token.invalid when the token was refreshed already
+   * @throws security.token.ttl_exceeded when expiresIn is -1 or past maxTTL, or the login's maxTTL is spent
    */
   async refresh(current: VerifiedToken, expiresIn: unknown): Promise<IssuedToken> {
     return (await this.refreshSession(current, expiresIn)).token;
@@ -140,10 +160,21 @@ export class TokenManager {
     if (current.session.kind !== 'kauth') throw fail('security.token.refresh_forbidden', 'API keys');
     if (current.session.expiresAt === -1) throw fail('security.token.refresh_forbidden', 'Tokens that never expire');
     if (current.session.refreshed) throw fail('security.token.invalid');
-    const ttl = this.ttlOf(expiresIn);
+    const now = Date.now();
+    const ttl = this.chainTtl(this.ttlOf(expiresIn), current.loginAt, now);
     // Mark first: of two concurrent refreshes of one token, only one may win.
     if (!(await this.sessions.markRefreshed(current.session.id, this.options.gracePeriod))) throw fail('security.token.invalid');
-    return this.issue(current.kuid, ttl, 'kauth');
+    return this.issue(current.kuid, ttl, 'kauth', now, current.loginAt);
+  }
+
+  /** A refreshed token's lifetime: what was asked, cut to what is left of `maxTTL` since the login. */
+  private chainTtl(ttl: number, loginAt: number, now: number): number {
+    const maxTTL = this.options.maxTTL;
+    if (maxTTL === -1) return ttl;
+    // auth_time is in whole seconds: the chain ends maxTTL after the second the login began.
+    const left = Math.floor(loginAt / 1000) * 1000 + maxTTL - now;
+    if (left <= 0) throw fail('security.token.ttl_exceeded');
+    return Math.min(ttl, left);
   }
 
   /** Ends one session. @returns false when it had ended already */
@@ -166,7 +197,7 @@ export class TokenManager {
     return expiresIn === undefined || expiresIn === null ? this.defaultTtl : parseExpiresIn(expiresIn, this.options.maxTTL);
   }
 
-  private decode(raw: string): { _id: string; jti: string; exp: number | undefined } {
+  private decode(raw: string): Claims {
     const known = this.signatures.get(raw);
     if (known) {
       if (known.exp !== undefined && known.exp * 1000 <= Date.now()) {
@@ -181,7 +212,7 @@ export class TokenManager {
     return decoded;
   }
 
-  private verifySignature(raw: string): { _id: string; jti: string; exp: number | undefined } {
+  private verifySignature(raw: string): Claims {
     let payload: string | jwt.JwtPayload;
     try {
       payload = jwt.verify(raw, this.signingKey(), { algorithms: [this.options.algorithm] });
@@ -191,7 +222,8 @@ export class TokenManager {
       throw new PortcullisError('security.token.invalid', [], { cause: error });
     }
     if (typeof payload !== 'object' || typeof payload['_id'] !== 'string' || typeof payload.jti !== 'string') throw fail('security.token.invalid');
-    return { _id: payload['_id'], jti: payload.jti, exp: payload.exp };
+    const authTime = typeof payload['auth_time'] === 'number' ? payload['auth_time'] : (payload.iat ?? 0);
+    return { _id: payload['_id'], jti: payload.jti, exp: payload.exp, loginAt: authTime * 1000 };
   }
 
   private signingKey(): KeyObject {

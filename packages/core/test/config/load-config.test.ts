@@ -26,7 +26,7 @@ describe('core/config/load-config', () => {
     expect(config.server).to.include({ host: '127.0.0.1', port: 7512 });
     expect(config.database.url).to.equal('sqlite:./data/portcullis.db');
     expect(config.redis.url).to.equal(undefined);
-    expect(config.security.jwt).to.include({ algorithm: 'HS256', expiresIn: '1h', maxTTL: -1, gracePeriod: 1000 });
+    expect(config.security.jwt).to.include({ algorithm: 'HS256', expiresIn: '1h', maxTTL: 86_400_000, gracePeriod: 1000 });
     expect(Object.isFrozen(config.security.jwt)).to.equal(true);
   });
 

@@ -31,4 +31,10 @@ describe('core/errors/catalogue', () => {
     expect(error.toJSON()).to.deep.equal({ id: 'security.rights.forbidden', code: 117637122, message: error.message, props: ['auth', 'logout', 'bob'], status: 403 });
     expect(error.toJSON(true)).to.have.property('stack');
   });
+
+  it('strips control characters from the props a message quotes', () => {
+    const error = new PortcullisError('plugin.strategy.strategy_not_found', ['lo\u0007cal\u001b[2J\u202e\r\n']);
+    expect(error.props).to.deep.equal(['local[2J']);
+    expect(error.message).to.equal('Strategy "local[2J" not found.');
+  });
 });

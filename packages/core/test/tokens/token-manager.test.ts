@@ -61,6 +61,27 @@ describe('core/tokens/token-manager', () => {
       expect((await refusal(capped.create('alice', -1))).id).to.equal('security.token.ttl_exceeded');
       expect((await capped.create('alice', 30_000)).ttl).to.equal(30_000);
     });
+
+    it('lets API keys, and only them, outlive maxTTL', async () => {
+      const capped = new TokenManager(storage.sessions, storage.settings, { ...settings, maxTTL: 60_000 });
+      await capped.init();
+      const endless = await capped.create('alice', -1, 'kapikey');
+      expect(endless).to.include({ ttl: -1, expiresAt: -1 });
+      expect(endless.jwt.startsWith('kapikey-')).to.equal(true);
+      expect((await capped.create('alice', '2m', 'kapikey')).ttl).to.equal(120_000);
+      expect((await refusal(capped.create('alice', -1, 'kauth'))).id).to.equal('security.token.ttl_exceeded');
+    });
+
+    it('writes the login time as auth_time, and keeps it across refreshes', async () => {
+      const issued = await tokens.create('alice', undefined);
+      const first = jwt.decode(issued.jwt.slice(6)) as Record<string, number>;
+      expect(first['auth_time']).to.be.closeTo(Date.now() / 1000, 2);
+      await sleep(1100);
+      const refreshed = await tokens.refresh(await tokens.verify(issued.jwt), undefined);
+      const second = jwt.decode(refreshed.jwt.slice(6)) as Record<string, number>;
+      expect(second['auth_time']).to.equal(first['auth_time']);
+      expect(second['iat']).to.be.above(first['iat']!);
+    });
   });
 
   describe('#verify', () => {

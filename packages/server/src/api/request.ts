@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { fail, isPlainObject } from '@portcullis/core';
+import { echo } from './json-guard.js';
+
+/** Controller and action names are echoed in answers: they must be echoable as they are. */
+const NAME_RULE = 'a name of at most 128 characters, without control characters';
 
 /** Keys of the request envelope that are not arguments (reference §1.1). */
 const RESERVED = new Set(['controller', 'action', 'jwt', 'body', 'volatile', 'requestId']);
@@ -30,15 +34,17 @@ export interface ApiRequest {
 /**
  * Turns a request envelope (a WebSocket message, or the body of `POST /_query`) into an
  * ApiRequest: the reserved keys, and every other key as an argument.
- * @throws api.assert.missing_argument, api.assert.invalid_type
+ * @throws api.assert.missing_argument, api.assert.invalid_type, api.assert.invalid_argument (a name that is too long or holds control characters)
  */
 export function requestFromEnvelope(envelope: Record<string, unknown>): ApiRequest {
   const { controller, action, jwt, volatile, requestId } = envelope;
   if (requestId !== undefined && requestId !== null && typeof requestId !== 'string') throw fail('api.assert.invalid_type', 'requestId', 'string');
   if (controller === undefined || controller === null || controller === '') throw fail('api.assert.missing_argument', 'controller');
   if (typeof controller !== 'string') throw fail('api.assert.invalid_type', 'controller', 'string');
+  if (echo(controller) !== controller) throw fail('api.assert.invalid_argument', 'controller', NAME_RULE);
   if (action === undefined || action === null || action === '') throw fail('api.assert.missing_argument', 'action');
   if (typeof action !== 'string') throw fail('api.assert.invalid_type', 'action', 'string');
+  if (echo(action) !== action) throw fail('api.assert.invalid_argument', 'action', NAME_RULE);
   if (jwt !== undefined && jwt !== null && typeof jwt !== 'string') throw fail('api.assert.invalid_type', 'jwt', 'string');
   if (volatile !== undefined && volatile !== null && !isPlainObject(volatile)) throw fail('api.assert.invalid_type', 'volatile', 'object');
   const args: Record<string, unknown> = {};
@@ -50,11 +56,11 @@ export function requestFromEnvelope(envelope: Record<string, unknown>): ApiReque
     body: envelope['body'] ?? null,
     jwt: typeof jwt === 'string' ? jwt : null,
     volatile: (volatile as Record<string, unknown> | undefined) ?? null,
-    requestId: typeof requestId === 'string' && requestId ? requestId : randomUUID(),
+    requestId: (typeof requestId === 'string' && echo(requestId)) || randomUUID(),
   };
 }
 
 /** The requestId of a raw envelope, when it has a usable one (to answer an envelope that failed to parse). */
 export function requestIdOf(envelope: unknown): string | null {
-  return isPlainObject(envelope) && typeof envelope['requestId'] === 'string' ? envelope['requestId'] : null;
+  return isPlainObject(envelope) && typeof envelope['requestId'] === 'string' ? echo(envelope['requestId']) : null;
 }

@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { fail, isPlainObject, PortcullisError } from '@portcullis/core';
+import { fail, isPlainObject } from '@portcullis/core';
 import type { z } from 'zod';
 import type { ActionDefinition } from '../api/action.js';
+import { echo, nulRefused, parseGuardedJson } from '../api/json-guard.js';
 import { requestFromEnvelope, type ApiRequest } from '../api/request.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -30,22 +31,27 @@ export function readBody(req: IncomingMessage, limit: number): Buffer | Promise<
       chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    // A client that goes away mid-body is a client error, not ours (a 500 would be logged as one).
+    req.on('error', () => reject(fail('network.http.unexpected_error', 'the request body was cut short')));
   });
 }
 
+const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+
 /**
- * Parses a JSON body; an empty body is null.
- * @throws network.http.unsupported_content, network.http.body_parse_failed
+ * Parses a JSON body; an empty body is null. A body must declare a JSON content type, and a
+ * declared type must be JSON even without a body: the types a browser may send cross-site
+ * without asking first (forms, text/plain; and no type at all) never reach an action, so a
+ * page elsewhere cannot run one with credentials the browser holds.
+ * @throws network.http.unsupported_content, network.http.body_parse_failed (also when nested deeper than maxDepth)
+ * @throws api.assert.invalid_argument when a string holds a NUL character
  */
-export function parseJsonBody(raw: Buffer, contentType: string | undefined): unknown {
+export function parseJsonBody(raw: Buffer, contentType: string | undefined, maxDepth: number): unknown {
+  if (contentType === undefined ? raw.length > 0 : !JSON_TYPE.test(contentType.trim())) throw fail('network.http.unsupported_content', echo(contentType ?? ''));
   if (raw.length === 0) return null;
-  if (contentType && !/^application\/(.+\+)?json\b/i.test(contentType.trim())) throw fail('network.http.unsupported_content', contentType);
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch (error) {
-    throw new PortcullisError('network.http.body_parse_failed', [(error as Error).message]);
-  }
+  const { value, nul } = parseGuardedJson(raw, maxDepth, 'network.http.body_parse_failed');
+  if (nul) throw nulRefused('body');
+  return value;
 }
 
 /** The token of `Authorization: Bearer <token>`, the scheme being case-insensitive. */
@@ -61,6 +67,8 @@ export function basicCredentials(req: IncomingMessage): { username: string; pass
   const match = /^Basic\s+(\S*)$/i.exec(req.headers.authorization?.trim() ?? '');
   if (!match) return undefined;
   const decoded = Buffer.from(match[1] ?? '', 'base64').toString('utf8');
+  // No store keeps a NUL in text (PostgreSQL refuses it): such credentials are malformed.
+  if (decoded.includes('\u0000')) throw nulRefused('Authorization');
   const colon = decoded.indexOf(':');
   return colon === -1 ? { username: decoded, password: '' } : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
@@ -75,6 +83,8 @@ export interface HttpRequestParts {
   params: Record<string, string>;
   query: URLSearchParams;
   body: unknown;
+  /** server.maxJsonDepth, for the X-Kuzzle-Volatile header. */
+  maxJsonDepth: number;
 }
 
 /** Builds the funnel's request from a routed HTTP request: query string and path placeholders become arguments. */
@@ -83,17 +93,21 @@ export function requestFromHttp(req: IncomingMessage, parts: HttpRequestParts): 
   const args: Record<string, unknown> = {};
   for (const [key, value] of parts.query) {
     if (key === '__proto__') continue;
+    if (value.includes('\u0000')) throw nulRefused(echo(key));
     // Query-string booleans are presence flags: `?global` and `?global=false` both mean true.
     args[key] = flags.has(key) ? true : value;
   }
-  Object.assign(args, parts.params);
+  for (const [key, value] of Object.entries(parts.params)) {
+    if (value.includes('\u0000')) throw nulRefused(key);
+    args[key] = value;
+  }
   return withBasic({
     controller: parts.definition.controller,
     action: parts.definition.action,
     args,
     body: parts.body,
     jwt: bearerToken(req),
-    volatile: volatileHeader(req),
+    volatile: volatileHeader(req, parts.maxJsonDepth),
     requestId: requestIdHeader(req),
   }, req);
 }
@@ -106,20 +120,22 @@ export function requestFromQuery(req: IncomingMessage, body: unknown): ApiReques
   return withBasic(request, req);
 }
 
+/** The client's `X-Kuzzle-Request-Id` made safe to echo, or a fresh id. */
 export function requestIdHeader(req: IncomingMessage): string {
   const header = req.headers['x-kuzzle-request-id'];
-  return typeof header === 'string' && header.length > 0 && header.length <= 128 ? header : randomUUID();
+  const id = typeof header === 'string' && header.length <= 128 ? echo(header) : '';
+  return id.length > 0 ? id : randomUUID();
 }
 
-function volatileHeader(req: IncomingMessage): Record<string, unknown> | null {
+/**
+ * @throws network.http.volatile_parse_failed (bad JSON, not an object, nested too deep)
+ * @throws api.assert.invalid_argument when a string holds a NUL character
+ */
+function volatileHeader(req: IncomingMessage, maxDepth: number): Record<string, unknown> | null {
   const header = req.headers['x-kuzzle-volatile'];
   if (typeof header !== 'string') return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(header);
-  } catch (error) {
-    throw new PortcullisError('network.http.volatile_parse_failed', [(error as Error).message]);
-  }
+  const { value, nul } = parseGuardedJson(header, maxDepth, 'network.http.volatile_parse_failed');
+  if (nul) throw nulRefused('volatile');
   if (!isPlainObject(value)) throw fail('network.http.volatile_parse_failed', 'not an object');
   return value;
 }

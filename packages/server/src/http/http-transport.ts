@@ -4,7 +4,9 @@ import { fail, type Config } from '@portcullis/core';
 import type { Funnel } from '../api/funnel.js';
 import { andThen, isPromise, type MaybeAsync } from '../api/maybe-async.js';
 import type { ApiRequest, Connection } from '../api/request.js';
+import { echo, headerSafe } from '../api/json-guard.js';
 import { envelope, type ResponseEnvelope } from '../api/response.js';
+import { lingerOnClose, originAllowed, rawAnswer, SECURITY_HEADERS } from './answer-headers.js';
 import { parseJsonBody, readBody, requestFromHttp, requestFromQuery, requestIdHeader } from './http-request.js';
 import type { RouteMatch, Router } from './router.js';
 import { clientAddress } from './client-address.js';
@@ -51,8 +53,8 @@ export class HttpTransport {
     const url = splitUrl(req.url ?? '/');
     const method = req.method ?? 'GET';
     if (this.stopping) return this.send(req, res, this.funnel.errorEnvelope(fail('api.process.shutting_down'), { requestId: requestIdHeader(req) }));
-    if (!this.originAllowed(req)) {
-      return this.send(req, res, this.funnel.errorEnvelope(fail('api.process.unauthorized_origin', req.headers.origin), { requestId: requestIdHeader(req) }));
+    if (!originAllowed(req.headers.origin, this.config.server.allowOrigin)) {
+      return this.send(req, res, this.funnel.errorEnvelope(fail('api.process.unauthorized_origin', echo(req.headers.origin ?? '')), { requestId: requestIdHeader(req) }));
     }
     if (method === 'OPTIONS') return this.send(req, res, envelope(this.nodeId, { requestId: requestIdHeader(req), result: null }));
     if (method === 'GET' && url.pathname === '/_healthcheck') return this.send(req, res, envelope(this.nodeId, { requestId: requestIdHeader(req), result: null }));
@@ -63,7 +65,7 @@ export class HttpTransport {
     const route = isQuery ? null : this.router.match(method, url.pathname);
     if (!route && !isQuery) {
       req.resume();
-      return this.send(req, res, this.funnel.errorEnvelope(fail('network.http.url_not_found', `${method} ${url.pathname}`), { requestId: requestIdHeader(req) }));
+      return this.send(req, res, this.funnel.errorEnvelope(fail('network.http.url_not_found', `${method} ${echo(url.pathname)}`), { requestId: requestIdHeader(req) }));
     }
     let raw: MaybeAsync<Buffer>;
     try {
@@ -85,8 +87,9 @@ export class HttpTransport {
   private serve(req: IncomingMessage, res: ServerResponse, route: RouteMatch | null, query: URLSearchParams, raw: Buffer): MaybeAsync<void> {
     let request: ApiRequest;
     try {
-      const body = parseJsonBody(raw, req.headers['content-type']);
-      request = route ? requestFromHttp(req, { definition: route.definition, params: route.params, query, body }) : requestFromQuery(req, body);
+      const maxJsonDepth = this.config.server.maxJsonDepth;
+      const body = parseJsonBody(raw, req.headers['content-type'], maxJsonDepth);
+      request = route ? requestFromHttp(req, { definition: route.definition, params: route.params, query, body, maxJsonDepth }) : requestFromQuery(req, body);
     } catch (error) {
       return this.refuse(req, res, error);
     }
@@ -100,6 +103,7 @@ export class HttpTransport {
 
   /** A request whose body or envelope could not be read: answer, and close the connection (its body may be unread). */
   private refuse(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    lingerOnClose(req);
     this.send(req, res, this.funnel.errorEnvelope(error, { requestId: requestIdHeader(req) }), true);
   }
 
@@ -111,21 +115,17 @@ export class HttpTransport {
       'Content-Type': 'application/json',
       'Content-Length': String(Buffer.byteLength(payload)),
       'X-Kuzzle-Node': this.nodeId,
+      ...SECURITY_HEADERS,
     };
     const origin = req.headers.origin;
     if (origin) Object.assign(headers, corsHeaders(origin));
     Object.assign(headers, response.headers);
     if (extra) Object.assign(headers, extra);
-    if (response.requestId) headers['X-Kuzzle-Request-Id'] = response.requestId;
+    // Request ids are echoed clean (json-guard's echo), but may hold characters a header cannot.
+    if (response.requestId && headerSafe(response.requestId)) headers['X-Kuzzle-Request-Id'] = response.requestId;
     if (close || this.stopping) headers['Connection'] = 'close';
     res.writeHead(response.status, headers);
     res.end(payload);
-  }
-
-  private originAllowed(req: IncomingMessage): boolean {
-    const origin = req.headers.origin;
-    const allowed = this.config.server.allowOrigin;
-    return origin === undefined || allowed.includes('*') || allowed.includes(origin);
   }
 
   /** Node answers malformed HTTP with a bare 400; write an error envelope instead. */
@@ -140,11 +140,7 @@ export class HttpTransport {
         : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? fail('network.http.unexpected_error', 'request timeout')
           : fail('network.http.unexpected_error', 'malformed HTTP request');
-    const payload = JSON.stringify(this.funnel.errorEnvelope(caught, { requestId: null }));
-    socket.end(
-      `HTTP/1.1 ${caught.status} ${caught.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
-    );
+    rawAnswer(socket, caught.status, JSON.stringify(this.funnel.errorEnvelope(caught, { requestId: null })));
   }
 }
 

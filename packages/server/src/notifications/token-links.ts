@@ -63,6 +63,11 @@ export class TokenLinks {
     for (const id of sessionIds) this.end(id, 'Authentication Token Revoked');
   }
 
+  /** Whether a connection is bound to a token that has not expired nor been revoked. */
+  has(connectionId: string): boolean {
+    return this.byConnection.has(connectionId);
+  }
+
   /** Number of connections bound to a token (for tests and metrics). */
   get size(): number {
     return this.byConnection.size;

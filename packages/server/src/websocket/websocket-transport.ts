@@ -1,22 +1,42 @@
 import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { fail, isPlainObject, PortcullisError, type Config } from '@portcullis/core';
 import type { Funnel } from '../api/funnel.js';
+import { echo, nulRefused, parseGuardedJson } from '../api/json-guard.js';
 import { andThen, isPromise, type MaybeAsync } from '../api/maybe-async.js';
 import { requestFromEnvelope, requestIdOf, type Connection } from '../api/request.js';
 import type { ResponseEnvelope } from '../api/response.js';
+import { rawAnswer } from '../http/answer-headers.js';
+import { requestIdHeader } from '../http/http-request.js';
 import type { TokenLinks } from '../notifications/token-links.js';
 import { clientAddress } from '../http/client-address.js';
+import { addressOf, UpgradeGuard } from './upgrade-guard.js';
+
+/** One open socket and what keeps it honest: the heartbeat's answer and the idle timer. */
+interface OpenSocket {
+  socket: WebSocket;
+  /** Whether the peer answered (or wrote) since the last ping. */
+  alive: boolean;
+  idle: NodeJS.Timeout | undefined;
+}
 
 /**
  * The WebSocket adapter around the funnel, on the HTTP server's port: JSON text frames in,
  * envelopes out (with `room` = requestId), `{"p":1}` answered `{"p":2}`. A bad frame gets an
  * error envelope and the socket stays open.
+ *
+ * Sockets are bounded: upgrades pass the {@link UpgradeGuard} (origin, sockets per address) or
+ * get an HTTP error envelope; a socket without a valid token is closed after
+ * `server.websocket.idleTimeout` ms without a request; a peer that misses a ping is dropped.
  */
 export class WebSocketTransport {
   private readonly wss: WebSocketServer;
-  private readonly sockets = new Map<string, WebSocket>();
+  private readonly sockets = new Map<string, OpenSocket>();
+  private readonly guard: UpgradeGuard;
+  private readonly heartbeat: NodeJS.Timeout | undefined;
+  private closing = false;
 
   constructor(
     server: Server,
@@ -26,9 +46,15 @@ export class WebSocketTransport {
   ) {
     // Messages up to maxRequestSize are served; larger ones, up to twice that, get a 413
     // envelope; beyond, ws closes the socket (1009) without buffering the whole message.
-    this.wss = new WebSocketServer({ server, maxPayload: config.server.maxRequestSize * 2, perMessageDeflate: false });
-    this.wss.on('connection', (socket, req) => this.accept(socket, req));
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: config.server.maxRequestSize * 2, perMessageDeflate: false });
+    this.guard = new UpgradeGuard(config);
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
+    // A handshake ws cannot accept (a bad key, a POST) gets an envelope too, not ws's bare answer.
+    this.wss.on('wsClientError', (error: Error, socket: Duplex, req: IncomingMessage) =>
+      this.refuseUpgrade(req, socket, fail('network.websocket.unexpected_error', echo(error.message))));
     this.wss.on('error', () => undefined);
+    const every = config.server.websocket.heartbeat;
+    this.heartbeat = every > 0 ? setInterval(() => this.beat(), every).unref() : undefined;
   }
 
   /** Whether a connection is open, for the funnel's token observer. */
@@ -37,14 +63,51 @@ export class WebSocketTransport {
   }
 
   send(connectionId: string, message: unknown): void {
-    const socket = this.sockets.get(connectionId);
+    const socket = this.sockets.get(connectionId)?.socket;
     if (socket && socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
   }
 
   /** Closes every socket with 1001 (going away) and stops the server. */
   close(): Promise<void> {
-    for (const socket of this.sockets.values()) socket.close(1001, 'server shutting down');
+    this.closing = true;
+    clearInterval(this.heartbeat);
+    for (const { socket } of this.sockets.values()) socket.close(1001, 'server shutting down');
     return new Promise((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const refusal = this.closing ? fail('api.process.shutting_down') : this.guard.refusal(req);
+    if (refusal) return this.refuseUpgrade(req, socket, refusal);
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+  }
+
+  private refuseUpgrade(req: IncomingMessage, socket: Duplex, error: PortcullisError): void {
+    if (!socket.writable) return void socket.destroy();
+    rawAnswer(socket, error.status, JSON.stringify(this.funnel.errorEnvelope(error, { requestId: requestIdHeader(req) })));
+  }
+
+  /** Drops the peers that did not answer the previous ping, and pings the others. */
+  private beat(): void {
+    for (const open of this.sockets.values()) {
+      if (!open.alive) {
+        open.socket.terminate();
+        continue;
+      }
+      open.alive = false;
+      open.socket.ping();
+    }
+  }
+
+  /** Closes a socket that holds no valid token and sent no request for idleTimeout ms. */
+  private armIdle(connectionId: string, open: OpenSocket): void {
+    const timeout = this.config.server.websocket.idleTimeout;
+    if (timeout === 0) return;
+    open.idle = setTimeout(() => {
+      if (this.links.has(connectionId)) open.idle?.refresh();
+      else open.socket.close(1008, 'no authenticated request in time');
+    }, timeout);
+    open.idle.unref();
   }
 
   get connections(): number {
@@ -53,7 +116,12 @@ export class WebSocketTransport {
 
   private accept(socket: WebSocket, req: IncomingMessage): void {
     const connection: Connection = { id: randomUUID(), protocol: 'websocket', ip: clientAddress(req, this.config.server.trustedProxies), headers: pickHeaders(req) };
-    this.sockets.set(connection.id, socket);
+    const open: OpenSocket = { socket, alive: true, idle: undefined };
+    const address = addressOf(req, this.config.server.trustedProxies);
+    this.sockets.set(connection.id, open);
+    this.guard.opened(address);
+    this.armIdle(connection.id, open);
+    socket.on('pong', () => (open.alive = true));
     // The answers to the messages of one read leave in one write: a client with requests in
     // flight then costs one syscall per batch, not one per message. Answers that wait for a
     // store go out on their own, as soon as they are ready.
@@ -64,13 +132,14 @@ export class WebSocketTransport {
       stream.uncork();
     };
     socket.on('message', (data, isBinary) => {
+      open.alive = true;
       if (!corked) {
         corked = true;
         stream.cork();
         process.nextTick(uncork);
       }
       try {
-        const pending = this.onMessage(connection, data, isBinary);
+        const pending = this.onMessage(connection, open, data, isBinary);
         if (isPromise(pending)) pending.catch((error: unknown) => this.reply(connection, this.funnel.errorEnvelope(error, { requestId: null })));
       } catch (error) {
         this.reply(connection, this.funnel.errorEnvelope(error, { requestId: null }));
@@ -78,24 +147,30 @@ export class WebSocketTransport {
     });
     socket.on('error', () => socket.terminate());
     socket.on('close', () => {
+      clearTimeout(open.idle);
+      this.guard.closed(address);
       this.sockets.delete(connection.id);
       this.links.unlink(connection.id);
     });
   }
 
   /** Answers one message: synchronously when the funnel answers at once. */
-  private onMessage(connection: Connection, data: RawData, isBinary: boolean): MaybeAsync<void> {
+  private onMessage(connection: Connection, open: OpenSocket, data: RawData, isBinary: boolean): MaybeAsync<void> {
     const raw = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     if (raw.length > this.config.server.maxRequestSize) {
       return this.reply(connection, this.funnel.errorEnvelope(fail('network.websocket.request_too_large'), { requestId: null }));
     }
     let parsed: unknown;
+    let nul: boolean;
     try {
-      parsed = JSON.parse(raw.toString('utf8'));
+      ({ value: parsed, nul } = parseGuardedJson(raw, this.config.server.maxJsonDepth, 'network.websocket.unexpected_error'));
     } catch (error) {
-      return this.reply(connection, this.funnel.errorEnvelope(new PortcullisError('network.websocket.unexpected_error', [(error as Error).message]), { requestId: null }));
+      return this.reply(connection, this.funnel.errorEnvelope(error, { requestId: null }));
     }
+    if (nul) return this.reply(connection, this.funnel.errorEnvelope(nulRefused('request'), { requestId: requestIdOf(parsed) }));
     if (isPlainObject(parsed) && parsed['p'] === 1 && Object.keys(parsed).length === 1) return this.send(connection.id, { p: 2 });
+    // Application pings keep a socket alive, not idle: only requests hold off the idle timeout.
+    open.idle?.refresh();
     if (!isPlainObject(parsed) || isBinary) {
       return this.reply(connection, this.funnel.errorEnvelope(fail('network.websocket.unexpected_error', 'a request must be a JSON object'), { requestId: requestIdOf(parsed) }));
     }

@@ -1,0 +1,44 @@
+import type { IncomingMessage } from 'node:http';
+import { fail, type Config, type PortcullisError } from '@portcullis/core';
+import { echo } from '../api/json-guard.js';
+import { originAllowed } from '../http/answer-headers.js';
+import { clientAddress } from '../http/client-address.js';
+
+/**
+ * Who may open a WebSocket: the same Origin allowlist as HTTP (a page elsewhere must not drive a
+ * socket with the cookies or credentials its browser holds), and no more than
+ * `server.websocket.maxSocketsPerAddress` sockets open at once per client address, so that one
+ * host cannot hold every file descriptor of the node.
+ */
+export class UpgradeGuard {
+  /** Open sockets per client address; an address leaves the map with its last socket. */
+  private readonly open = new Map<string, number>();
+
+  constructor(private readonly config: Readonly<Config>) {}
+
+  /**
+   * Why an upgrade is refused, or null when it may proceed.
+   * @returns api.process.unauthorized_origin, network.websocket.too_many_connections
+   */
+  refusal(req: IncomingMessage): PortcullisError | null {
+    if (!originAllowed(req.headers.origin, this.config.server.allowOrigin)) return fail('api.process.unauthorized_origin', echo(req.headers.origin ?? ''));
+    const cap = this.config.server.websocket.maxSocketsPerAddress;
+    if (cap > 0 && (this.open.get(addressOf(req, this.config.server.trustedProxies)) ?? 0) >= cap) return fail('network.websocket.too_many_connections', cap);
+    return null;
+  }
+
+  opened(address: string): void {
+    this.open.set(address, (this.open.get(address) ?? 0) + 1);
+  }
+
+  closed(address: string): void {
+    const count = (this.open.get(address) ?? 1) - 1;
+    if (count > 0) this.open.set(address, count);
+    else this.open.delete(address);
+  }
+}
+
+/** The address the per-address cap counts: the client's (the socket's peer, or the one trusted proxies name). */
+export function addressOf(req: IncomingMessage, trustedProxies: readonly string[]): string {
+  return clientAddress(req, trustedProxies) ?? 'unknown';
+}
