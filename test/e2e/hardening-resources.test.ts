@@ -21,7 +21,11 @@ describe('e2e: resources stay bounded', () => {
     node = await startNode(stores, { server: { maxRequestSize: 4096 } });
     const http = new HttpClient(node.url);
     const admin = await firstAdmin(http);
-    await createUser(http, admin, 'ivy', IVY.username, IVY.password);
+    // The rights-memo test sends thousands of requests a second: ivy's rights are the default
+    // role's, without the default profile's rateLimit. (No API manages profiles yet.)
+    await node.context.storage.profiles.put({ _id: 'unlimited', policies: [{ roleId: 'default' }], rateLimit: 0 });
+    await node.context.security.init();
+    await createUser(http, admin, 'ivy', IVY.username, IVY.password, ['unlimited']);
     ivy = await login(http, IVY.username, IVY.password);
   });
 
@@ -149,7 +153,11 @@ describe('e2e: WebSocket connections stay bounded', () => {
     node = await startNode(stores, { server: { websocket: { idleTimeout: 400, heartbeat: 150, maxSocketsPerAddress: 3 } } });
     const http = new HttpClient(node.url);
     const admin = await firstAdmin(http);
-    await createUser(http, admin, 'ivy', IVY.username, IVY.password);
+    // The rights-memo test sends thousands of requests a second: ivy's rights are the default
+    // role's, without the default profile's rateLimit. (No API manages profiles yet.)
+    await node.context.storage.profiles.put({ _id: 'unlimited', policies: [{ roleId: 'default' }], rateLimit: 0 });
+    await node.context.security.init();
+    await createUser(http, admin, 'ivy', IVY.username, IVY.password, ['unlimited']);
   });
 
   after(async () => {
