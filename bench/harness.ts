@@ -1,6 +1,6 @@
 /** What bench/run.ts and bench/compare.ts share: Portcullis nodes seeded for the loads, and alternated rounds. */
 import { httpLoad, wsLoad, type Figures } from './load.js';
-import { createUsers, dropStores, insertUsers, login, removeInsertedUsers } from './seed.js';
+import { createUsers, dropStores, insertUsers, login, removeInsertedUsers, unlimitDefaultProfile } from './seed.js';
 import { startCeiling, startPortcullis, type Target } from './targets.js';
 
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -70,6 +70,9 @@ export type BenchNode = Awaited<ReturnType<typeof portcullisNode>>;
 export async function portcullisNode(name: string, extraUsers: number, root?: string) {
   const own = { ...stores, schema: `${stores.schema}_${name}`, prefix: `${stores.prefix}${name}:` };
   await dropStores(own.databaseUrl, own.schema, own.redisUrl, own.prefix);
+  const first = await startPortcullis(own, ADMIN, root);
+  await first.stop();
+  await unlimitDefaultProfile(own.databaseUrl, own.schema);
   const target: Target = await startPortcullis(own, ADMIN, root);
   const adminJwt = await login(target.url, ADMIN.username, ADMIN.password);
   log(`${name}: creating 100 users through the API`);

@@ -27,6 +27,23 @@ export async function createUsers(url: string, adminJwt: string, count: number, 
   return names;
 }
 
+/**
+ * Lifts the `default` profile's rateLimit (10 requests a second per user, Kuzzle's default):
+ * the loads send thousands of requests a second per user, which would measure 429s. There is no
+ * API for profiles yet, so the row is changed in PostgreSQL; nodes read profiles when they start.
+ */
+export async function unlimitDefaultProfile(databaseUrl: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ body: string }>(`SELECT body FROM "${schema}".profiles WHERE id = 'default'`);
+    if (!rows[0]) throw new Error('the default profile is missing');
+    await client.query(`UPDATE "${schema}".profiles SET body = $1 WHERE id = 'default'`, [JSON.stringify({ ...JSON.parse(rows[0].body), rateLimit: 0 })]);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Adds users straight into PostgreSQL (no credentials): only their number matters to the phase that reads them. */
 export async function insertUsers(databaseUrl: string, schema: string, count: number): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });

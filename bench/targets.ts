@@ -62,5 +62,8 @@ export function startPortcullis(stores: { databaseUrl: string; schema: string; r
     PORTCULLIS_ADMIN_USERNAME: admin.username,
     PORTCULLIS_ADMIN_PASSWORD: admin.password,
     PORTCULLIS_LOG_LEVEL: 'info',
+    // Every load comes from this one loopback address: 64 sockets for the current-user loads,
+    // thousands for the idle-socket phase. (Builds without the cap ignore the variable.)
+    PORTCULLIS_WS_MAX_SOCKETS_PER_ADDRESS: '0',
   });
 }

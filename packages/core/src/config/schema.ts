@@ -132,6 +132,8 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; path: string; type: 'str
   { name: 'PORTCULLIS_PORT', path: 'server.port', type: 'number' },
   { name: 'PORTCULLIS_MAX_REQUEST_SIZE', path: 'server.maxRequestSize', type: 'number' },
   { name: 'PORTCULLIS_ALLOW_ORIGIN', path: 'server.allowOrigin', type: 'list' },
+  { name: 'PORTCULLIS_TRUSTED_PROXIES', path: 'server.trustedProxies', type: 'list' },
+  { name: 'PORTCULLIS_WS_MAX_SOCKETS_PER_ADDRESS', path: 'server.websocket.maxSocketsPerAddress', type: 'number' },
   { name: 'PORTCULLIS_DEVELOPMENT', path: 'server.development', type: 'boolean' },
   { name: 'PORTCULLIS_DATABASE_URL', path: 'database.url', type: 'string' },
   { name: 'PORTCULLIS_DATABASE_SCHEMA', path: 'database.schema', type: 'string' },

@@ -38,6 +38,12 @@ describe('core/config/load-config', () => {
     expect(config.server.allowOrigin).to.deep.equal(['https://a.test', 'https://b.test']);
   });
 
+  it('reads the proxies and the per-address socket cap from the environment, for containers', () => {
+    const config = loadConfig({ cwd: dir, env: { PORTCULLIS_TRUSTED_PROXIES: '10.0.0.0/8, loopback', PORTCULLIS_WS_MAX_SOCKETS_PER_ADDRESS: '0' } });
+    expect(config.server.trustedProxies).to.deep.equal(['10.0.0.0/8', 'loopback']);
+    expect(config.server.websocket.maxSocketsPerAddress).to.equal(0);
+  });
+
   it('names the key of every invalid value', () => {
     expect(refusal(() => validateConfig({ server: { port: 70000 } })).message).to.include('server.port');
     expect(refusal(() => validateConfig({ security: { jwt: { expiresIn: 'soon' } } })).message).to.include('security.jwt.expiresIn');
