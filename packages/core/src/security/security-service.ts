@@ -50,6 +50,8 @@ export class SecurityService {
   private decisionCount = 0;
   /** The key of a user's set of profiles, per profileIds array: cached users keep theirs, so most checks build no string. */
   private readonly profileKeys = new WeakMap<readonly string[], string>();
+  /** The rateLimit of a set of profiles, per profileIds array (as profileKeys): asked on every request; emptied by init(). */
+  private rateLimits = new WeakMap<readonly string[], number>();
 
   constructor(
     private readonly stores: SecurityStores,
@@ -69,6 +71,7 @@ export class SecurityService {
     this.roles = new Map((await this.stores.roles.list()).map((role) => [role._id, role]));
     this.profiles = new Map((await this.stores.profiles.list()).map((profile) => [profile._id, profile]));
     this.rateLimited = [...this.profiles.values()].some((profile) => (profile.rateLimit ?? 0) > 0);
+    this.rateLimits = new WeakMap();
   }
 
   /** Whether some profile limits its users' requests per second (the request path skips the count otherwise). */
@@ -78,7 +81,13 @@ export class SecurityService {
 
   /** The user's requests per second on a node: the most permissive of its profiles' rateLimit (0: unlimited). */
   rateLimitOf(user: UserRecord): number {
-    return mostPermissiveRateLimit(this.profilesOf(user));
+    const profileIds = user.content.profileIds;
+    let limit = this.rateLimits.get(profileIds);
+    if (limit === undefined) {
+      limit = mostPermissiveRateLimit(this.profilesOf(user));
+      this.rateLimits.set(profileIds, limit);
+    }
+    return limit;
   }
 
   /** The user, the anonymous user for "-1" / "anonymous", or null. Served from the cache when it can. */

@@ -20,6 +20,8 @@ interface OpenSocket {
   /** Whether the peer answered (or wrote) since the last ping. */
   alive: boolean;
   idle: NodeJS.Timeout | undefined;
+  /** When the last request (pings excluded) arrived, in epoch ms, for the idle timer. */
+  lastRequest: number;
 }
 
 /**
@@ -100,13 +102,17 @@ export class WebSocketTransport {
   }
 
   /** Closes a socket that holds no valid token and sent no request for idleTimeout ms. */
-  private armIdle(connectionId: string, open: OpenSocket): void {
+  private armIdle(connectionId: string, open: OpenSocket, delay?: number): void {
     const timeout = this.config.server.websocket.idleTimeout;
     if (timeout === 0) return;
+    // Each request notes its time instead of refreshing the timer (cheaper, once per message);
+    // the timer, when it fires, waits again for what is left since the last request.
     open.idle = setTimeout(() => {
-      if (this.links.has(connectionId)) open.idle?.refresh();
+      const quiet = Date.now() - open.lastRequest;
+      if (this.links.has(connectionId)) this.armIdle(connectionId, open);
+      else if (quiet < timeout) this.armIdle(connectionId, open, timeout - quiet);
       else open.socket.close(1008, 'no authenticated request in time');
-    }, timeout);
+    }, delay ?? timeout);
     open.idle.unref();
   }
 
@@ -116,7 +122,7 @@ export class WebSocketTransport {
 
   private accept(socket: WebSocket, req: IncomingMessage): void {
     const connection: Connection = { id: randomUUID(), protocol: 'websocket', ip: clientAddress(req, this.config.server.trustedProxies), headers: pickHeaders(req) };
-    const open: OpenSocket = { socket, alive: true, idle: undefined };
+    const open: OpenSocket = { socket, alive: true, idle: undefined, lastRequest: Date.now() };
     const address = addressOf(req, this.config.server.trustedProxies);
     this.sockets.set(connection.id, open);
     this.guard.opened(address);
@@ -170,7 +176,7 @@ export class WebSocketTransport {
     if (nul) return this.reply(connection, this.funnel.errorEnvelope(nulRefused('request'), { requestId: requestIdOf(parsed) }));
     if (isPlainObject(parsed) && parsed['p'] === 1 && Object.keys(parsed).length === 1) return this.send(connection.id, { p: 2 });
     // Application pings keep a socket alive, not idle: only requests hold off the idle timeout.
-    open.idle?.refresh();
+    open.lastRequest = Date.now();
     if (!isPlainObject(parsed) || isBinary) {
       return this.reply(connection, this.funnel.errorEnvelope(fail('network.websocket.unexpected_error', 'a request must be a JSON object'), { requestId: requestIdOf(parsed) }));
     }
