@@ -2,12 +2,13 @@ import { expect } from 'chai';
 import type { Portcullis, ResponseEnvelope } from '@portcullis/server';
 import { basicAuth, BoundHttpClient } from '../support/bound-client.js';
 import { HttpClient, WsClient, type ApiClient } from '../support/clients.js';
-import { createUser, failed, firstAdmin, ok, sleep } from '../support/fixtures.js';
+import { createUser, failed, firstAdmin, login, ok, sleep } from '../support/fixtures.js';
 import { MODES, startNode, TestStores } from '../support/node.js';
 
 /** Small numbers, so that the tests reach every limit in a few requests. */
 const POLICY = { freeFailures: 3, delay: 1, maxDelay: 4, maxFailures: 100, maxFailuresPerAccount: 4, maxFailuresPerAddress: 12, window: 60 };
 const PASSWORD = 'right-password-1';
+const NEW_PASSWORD = 'right-password-2';
 const PROXY = '127.0.0.9';
 
 /** Each test plays its clients from addresses of its own, so counters never meet across tests. */
@@ -22,6 +23,12 @@ const TRANSPORTS: Array<{ name: string; connect: Connect }> = [
 
 const attempt = (client: ApiClient, username: string, password: string): Promise<ResponseEnvelope> =>
   client.call({ controller: 'auth', action: 'login', strategy: 'local', body: { username, password } });
+
+/** Changes the caller's own local password, giving `currentPassword` as the current one. */
+const changeOwn = (client: ApiClient, jwt: string, currentPassword: string): Promise<ResponseEnvelope> =>
+  client.call({ controller: 'auth', action: 'updateMyCredentials', jwt, strategy: 'local', body: { currentPassword, password: NEW_PASSWORD } });
+
+const me = (client: ApiClient, jwt: string): Promise<ResponseEnvelope> => client.call({ controller: 'auth', action: 'getCurrentUser', jwt });
 
 /** Asserts the 429 of a refused attempt, its wait in props and, over HTTP, in Retry-After. */
 function waitRequired(client: ApiClient, response: ResponseEnvelope, seconds: number): void {
@@ -100,6 +107,33 @@ for (const mode of MODES) {
           }
         });
 
+        it('counts a wrong current password as a failed login on the account, changing nothing until the right one comes after the wait', async () => {
+          const name = await newUser();
+          const client = await transport.connect(node.url, freshAddress());
+          const elsewhere = new BoundHttpClient(node.url, freshAddress());
+          try {
+            const jwt = await login(client, name, PASSWORD);
+            const other = await login(elsewhere, name, PASSWORD);
+            for (let i = 0; i < POLICY.freeFailures; i++) failed(await changeOwn(client, jwt, `wrong-password-${i}`), 'security.credentials.wrong_password', 403);
+            // Nothing changed: the user's other session lives on, the old password still logs in.
+            ok(await me(elsewhere, other));
+            await login(elsewhere, name, PASSWORD);
+            waitRequired(client, await changeOwn(client, jwt, PASSWORD), 1);
+            // The failures are the account's login failures: logging in from the address waits as well.
+            waitRequired(client, await attempt(client, name, PASSWORD), 1);
+            await sleep(1100);
+            ok(await changeOwn(client, jwt, PASSWORD));
+            failed(await me(elsewhere, other), 'security.token.invalid', 401);
+            ok(await me(client, jwt));
+            await login(elsewhere, name, NEW_PASSWORD);
+            // The success reset the account's count from the address: a failure there is free again.
+            failed(await attempt(client, name, 'wrong-password'), 'plugin.strategy.missing_user', 401);
+            ok(await attempt(client, name, NEW_PASSWORD));
+          } finally {
+            await client.close();
+          }
+        });
+
         it('refuses an address that failed on too many accounts, and no other address', async () => {
           const client = await transport.connect(node.url, freshAddress());
           const other = await transport.connect(node.url, freshAddress());
@@ -129,6 +163,26 @@ for (const mode of MODES) {
       waitRequired(client, await attempt(client, name, PASSWORD), 1);
       await sleep(1100);
       expect(ok<{ _id: string }>((await client.send('GET', '/_me', basicAuth(name, PASSWORD))).envelope)._id).to.equal(name);
+    });
+
+    it('counts the look-alikes of a login (case, width, invisible characters) on its account', async () => {
+      const name = await newUser();
+      const client = new BoundHttpClient(node.url, freshAddress());
+      const lookAlikes = [name.toUpperCase(), `\u200B${name}`, `${name.slice(0, 1)}\u2060${name.slice(1)}`];
+      for (const lookAlike of lookAlikes.slice(0, POLICY.freeFailures)) failed(await attempt(client, lookAlike, 'wrong-password'), 'plugin.strategy.missing_user', 401);
+      waitRequired(client, await attempt(client, name, PASSWORD), 1);
+    });
+
+    it('adds failed logins and wrong current passwords up on one account, whatever its kuid', async () => {
+      const kuid = `kuid-of-user${++users}`;
+      const name = `login-of-user${users}`;
+      await createUser(new HttpClient(node.url), admin, kuid, name, PASSWORD);
+      const client = new BoundHttpClient(node.url, freshAddress());
+      const jwt = await login(client, name, PASSWORD);
+      for (let i = 0; i < POLICY.freeFailures - 1; i++) failed(await attempt(client, name, 'wrong-password'), 'plugin.strategy.missing_user', 401);
+      failed(await changeOwn(client, jwt, 'wrong-password'), 'security.credentials.wrong_password', 403);
+      waitRequired(client, await attempt(client, name, PASSWORD), 1);
+      waitRequired(client, await changeOwn(client, jwt, PASSWORD), 1);
     });
 
     it('makes each address wait from its first failure once guesses on an account come from many, and lets the owner in', async () => {

@@ -43,6 +43,7 @@ const loginLimitsSchema = z.strictObject({
     maxFailuresPerAccount: z.number().int().min(1).default(100).describe('Failed logins on one account per window, from all addresses together; beyond, every failure on it makes its address wait at once (no address is refused outright: the owner still logs in from an address that has not failed)'),
     maxFailuresPerAddress: z.number().int().min(1).default(100).describe('Failed logins from one client address per window, whatever the accounts; beyond, that address is refused until the window ends'),
     window: seconds(1).default(3600).describe('Seconds over which failures are counted, from the first one'),
+    maxTrackedKeys: z.number().int().min(1).default(50_000).describe('Most keys (account + address, address, account) each failed-login counter keeps in the node\'s memory, without Redis or while Redis is down; past it the keys idle longest are forgotten'),
   })
   .refine((limits) => limits.delay <= limits.maxDelay, { message: 'delay exceeds maxDelay', path: ['delay'] })
   .prefault({})

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { loginKey } from '../credentials/login-key.js';
 import { fail, isPortcullisError } from '../errors/index.js';
 import { delayAfter, retryAfterSeconds, type LoginLimitsPolicy } from './progressive-delay.js';
 
 /** One attempt to prove a secret: on whose account (null when the request names none), from where. */
 export interface LoginAttempt {
-  /** The account the secret is for, e.g. `local:alice`; compared without regard to case and width. */
+  /** The account the secret is for, e.g. `local:alice`; compared as logins are (see loginKey). */
   account: string | null;
   /** The client address (see server.trustedProxies); undefined when the socket is already gone. */
   address: string | undefined;
@@ -119,9 +120,13 @@ export class LoginLimiter {
   }
 }
 
-/** Account names are hashed: keys stay short whatever the input, and Redis holds no login names. */
+/**
+ * An account is counted by the key its login is found by (loginKey: case, width and invisible
+ * characters folded), or each look-alike of a login would get a count of its own and guessing
+ * would never slow down. Hashed: keys stay short whatever the input, and Redis holds no login names.
+ */
 function accountKey(account: string): string {
-  return createHash('sha256').update(account.normalize('NFKC').toLowerCase()).digest('base64url').slice(0, 22);
+  return createHash('sha256').update(loginKey(account)).digest('base64url').slice(0, 22);
 }
 
 /**

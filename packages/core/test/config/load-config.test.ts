@@ -54,7 +54,7 @@ describe('core/config/load-config', () => {
 
   it('turns the failed-login limits on by default, with OWASP ASVS\'s 100 failures an hour', () => {
     const config = validateConfig({});
-    expect(config.security.loginLimits).to.deep.equal({ freeFailures: 5, delay: 1, maxDelay: 900, maxFailures: 100, maxFailuresPerAccount: 100, maxFailuresPerAddress: 100, window: 3600 });
+    expect(config.security.loginLimits).to.deep.equal({ freeFailures: 5, delay: 1, maxDelay: 900, maxFailures: 100, maxFailuresPerAccount: 100, maxFailuresPerAddress: 100, window: 3600, maxTrackedKeys: 50_000 });
     expect(config.limits.loginsPerSecond).to.equal(1);
     expect(config.server.trustedProxies).to.deep.equal([]);
   });

@@ -46,6 +46,13 @@ for (const store of STORES) {
       expect((await refusal(limiter.guard({ ...alice, account: 'local:ＡＬＩＣＥ' }, right))).id).to.equal('security.login.too_many_failures');
     });
 
+    it('counts the look-alikes of a login (invisible characters, full case folding) on its account, as the credentials store finds them', async () => {
+      const strasse = { account: 'local:strasse', address: '192.0.2.1' };
+      await refusal(limiter.guard({ ...strasse, account: 'local:stra\u200Bsse' }, wrong));
+      await refusal(limiter.guard({ ...strasse, account: 'local:Straße' }, wrong));
+      expect((await refusal(limiter.guard(strasse, right))).id).to.equal('security.login.too_many_failures');
+    });
+
     it('does not count errors that are not refused secrets', async () => {
       for (let i = 0; i < POLICY.freeFailures + 2; i++) await refusal(limiter.guard(alice, () => Promise.reject(fail('services.cache.not_connected'))));
       expect(await limiter.guard(alice, right)).to.equal('in');

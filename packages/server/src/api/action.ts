@@ -69,8 +69,10 @@ export interface ActionDefinition<ArgsSchema extends z.ZodType = z.ZodType, Body
    * Marks an action that checks a secret (a login, a current password): it runs behind the
    * failed-login limits, and its refused secrets count as failed logins on the account this
    * returns (e.g. `local:alice`; null when the request names none: the address alone counts).
+   * A promise only where the account must be looked up (the caller's own login, say): logins
+   * name theirs, and stay free of an extra step.
    */
-  checksSecret?(call: { args: z.output<ArgsSchema>; body: z.output<BodySchema>; user: UserRecord }): string | null;
+  checksSecret?(call: { args: z.output<ArgsSchema>; body: z.output<BodySchema>; user: UserRecord; ctx: ServerContext }): MaybeAsync<string | null>;
   /** Returns the result, or a promise of it: an action that can answer from memory answers at once. */
   handler(call: ActionCall<z.output<ArgsSchema>, z.output<BodySchema>>): MaybeAsync<unknown | ActionOutcome>;
 }

@@ -86,7 +86,7 @@ export class Funnel {
       unbindToken: () => this.binder?.unbind(connection),
     };
     const value = definition.checksSecret
-      ? this.ctx.logins.guard({ account: definition.checksSecret(call), address: connection.ip }, () => definition.handler(call))
+      ? andThen(definition.checksSecret(call), (account) => this.ctx.logins.guard({ account, address: connection.ip }, () => definition.handler(call)))
       : definition.handler(call);
     return andThen(value, (result) => isOutcome(result)
       ? envelope(this.ctx.nodeId, { ...fieldsOf(request), result: result.result, status: result.status ?? 200, headers: result.headers ?? {} })

@@ -8,7 +8,11 @@ import type { Connection } from './request.js';
  * profile sets a rateLimit, a request that is not a login costs two comparisons.
  */
 export class RequestLimits {
-  /** Requests counted in the current frame, per connection (logins) or per user. */
+  /**
+   * Requests counted in the current frame, per WebSocket (logins) or per user: keys are made by
+   * the server (connection ids, kuids of verified tokens), never chosen by clients, and the frame
+   * holds at most the open WebSockets and the users with a rateLimit that sent a request this second.
+   */
   private frame = new Map<string, number>();
   private frameStart = 0;
 
@@ -24,7 +28,11 @@ export class RequestLimits {
    */
   check(controller: string, action: string, user: UserRecord, connection: Connection): void {
     if (controller === 'auth' && action === 'login') {
-      if (this.loginsPerSecond > 0 && this.count(`c:${connection.id}`) > this.loginsPerSecond) throw fail('api.process.too_many_logins_requests');
+      // An HTTP request is a connection of its own: its one login can never be over the limit,
+      // and counting it would add a key per request to the frame.
+      if (this.loginsPerSecond > 0 && connection.protocol === 'websocket' && this.count(`c:${connection.id}`) > this.loginsPerSecond) {
+        throw fail('api.process.too_many_logins_requests');
+      }
       return;
     }
     if (!this.security.hasRateLimits) return;
@@ -32,6 +40,11 @@ export class RequestLimits {
     if (controller === 'auth' && action === 'logout' && user._id !== ANONYMOUS_USER._id) return;
     const limit = this.security.rateLimitOf(user);
     if (limit > 0 && this.count(`u:${user._id}`) > limit) throw fail('api.process.too_many_requests');
+  }
+
+  /** Keys counted in the current frame (for tests): open WebSockets that logged in, and rate-limited users, this second. */
+  get tracked(): number {
+    return this.frame.size;
   }
 
   /** Counts one request for `key` in the current frame; a new frame starts each second, empty. */

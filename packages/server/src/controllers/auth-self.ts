@@ -1,6 +1,7 @@
 import { assertSelfEditable, fail, isPortcullisError } from '@portcullis/core';
 import { z } from 'zod';
 import { defineAction } from '../api/action.js';
+import { loginAccount } from '../api/caller.js';
 import { credentialsBody, noArgs, noBody, plainObject, strategyArgs } from '../api/schemas.js';
 
 const me = (path: string) => [{ verb: 'GET' as const, path }];
@@ -104,8 +105,9 @@ function myCredentialsActions() {
       controller: 'auth', action: 'updateMyCredentials',
       description: "Changes the caller's credentials (local: with `currentPassword`); the caller's other sessions end.",
       http: route('PUT', '/_update', '/_update'), args: strategyArgs, body: credentialsBody, authenticated: true,
-      // A wrong current password is a failed login on the caller's account.
-      checksSecret: ({ user }) => `kuid:${user._id}`,
+      // A wrong current password is a failed login on the account the caller logs in with (the
+      // same counters as `auth:login`, or a token holder would get a second set of guesses).
+      checksSecret: async ({ args, user, ctx }) => loginAccount(args.strategy, await ctx.users.getCredentials(args.strategy, user._id)) ?? `kuid:${user._id}`,
       async handler({ args, body, user, token, ctx }) {
         assertSelfEditable(ctx.strategies.require(args.strategy), body);
         return ctx.users.updateCredentials(args.strategy, user._id, body, token?.session.id, { isSelf: true });

@@ -50,6 +50,17 @@ describe('server/api/request-limits', () => {
       expect(refusedWith(login)).to.equal(null);
     });
 
+    it('keeps no count for HTTP requests, each its own connection, however many log in in one second', () => {
+      const limits = new RequestLimits(1, security({}), clock);
+      for (let i = 0; i < 10_000; i++) limits.check('auth', 'login', ANONYMOUS_USER, { ...connection(`http-${i}`), protocol: 'http' });
+      expect(limits.tracked).to.equal(0);
+      limits.check('auth', 'login', ANONYMOUS_USER, connection('a'));
+      expect(limits.tracked).to.equal(1);
+      now += 1000;
+      limits.check('auth', 'login', ANONYMOUS_USER, connection('b'));
+      expect(limits.tracked).to.equal(1);
+    });
+
     it('counts nothing when 0', () => {
       const limits = new RequestLimits(0, security({}), clock);
       for (let i = 0; i < 100; i++) limits.check('auth', 'login', ANONYMOUS_USER, connection('a'));
