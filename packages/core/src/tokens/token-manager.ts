@@ -162,9 +162,16 @@ export class TokenManager {
     if (current.session.refreshed) throw fail('security.token.invalid');
     const now = Date.now();
     const ttl = this.chainTtl(this.ttlOf(expiresIn), current.loginAt, now);
-    // Mark first: of two concurrent refreshes of one token, only one may win.
-    if (!(await this.sessions.markRefreshed(current.session.id, this.options.gracePeriod))) throw fail('security.token.invalid');
-    return this.issue(current.kuid, ttl, 'kauth', now, current.loginAt);
+    // The new session first, then the mark: of two concurrent refreshes of one token only one
+    // marks it, and a revocation of the user's sessions (a password change, a logout everywhere)
+    // that runs meanwhile either lists the new session and deletes it, or deleted the old one
+    // before the mark, which then fails. Either way no refresh outlives the revocation.
+    const issued = await this.issue(current.kuid, ttl, 'kauth', now, current.loginAt);
+    if (!(await this.sessions.markRefreshed(current.session.id, this.options.gracePeriod))) {
+      await this.sessions.delete(issued.session.id);
+      throw fail('security.token.invalid');
+    }
+    return issued;
   }
 
   /** A refreshed token's lifetime: what was asked, cut to what is left of `maxTTL` since the login. */

@@ -149,6 +149,38 @@ describe('core/tokens/token-manager', () => {
       expect(results.filter((result) => result.status === 'fulfilled')).to.have.length(1);
     });
 
+    it('never outlives a revocation of the user that runs while it refreshes, whichever step it interrupts', async () => {
+      for (const pauseAt of ['create', 'markRefreshed'] as const) {
+        // The real store, with the refresh held at one step while the user's sessions are revoked.
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let reached!: () => void;
+        const paused = new Promise<void>((resolve) => (reached = resolve));
+        const pausing = new Proxy(storage.sessions, {
+          get(target, property, receiver) {
+            const value = Reflect.get(target, property, receiver) as unknown;
+            if (property !== pauseAt || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+            return async (...args: unknown[]) => {
+              reached();
+              await held;
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          },
+        });
+        const refreshing = new TokenManager(pausing, storage.settings, settings);
+        await refreshing.init();
+        const old = await tokens.verify((await tokens.create('erin', undefined)).jwt);
+        const refresh = refreshing.refreshSession(old, undefined);
+        await paused;
+        await tokens.revokeUser('erin');
+        release();
+        const outcome = await refresh.then((issued) => issued.token.jwt, (error: PortcullisError) => error);
+        if (typeof outcome === 'string') expect((await refusal(tokens.verify(outcome))).id, pauseAt).to.equal('security.token.invalid');
+        else expect(outcome.id, pauseAt).to.equal('security.token.invalid');
+        expect(await storage.sessions.deleteByUser('erin'), pauseAt).to.deep.equal([]);
+      }
+    });
+
     it('refuses to refresh a token that never expires', async () => {
       const forever = await tokens.verify((await tokens.create('carol', -1)).jwt);
       expect((await refusal(tokens.refresh(forever, undefined))).id).to.equal('security.token.refresh_forbidden');
