@@ -65,6 +65,8 @@ export interface ActionDefinition<ArgsSchema extends z.ZodType = z.ZodType, Body
   body: BodySchema;
   /** Refuse anonymous callers with 401 even when their role allows the action (Kuzzle's assertIsAuthenticated). */
   authenticated?: boolean;
+  /** Its answers carry a token: over HTTP they are sent `Cache-Control: no-store`, so that no cache keeps one. */
+  issuesToken?: boolean;
   /**
    * Marks an action that checks a secret (a login, a current password): it runs behind the
    * failed-login limits, and its refused secrets count as failed logins on the account this

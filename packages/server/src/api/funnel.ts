@@ -40,6 +40,8 @@ export interface TokenBinder {
  */
 export class Funnel {
   private readonly actions = new Map<string, Map<string, ActionDefinition>>();
+  /** Answers of actions that issue tokens (ActionDefinition.issuesToken), for the HTTP transport's no-store. */
+  private readonly tokenAnswers = new WeakSet<ResponseEnvelope>();
   private binder: TokenBinder | undefined;
   private readonly limits: RequestLimits;
 
@@ -88,9 +90,18 @@ export class Funnel {
     const value = definition.checksSecret
       ? andThen(definition.checksSecret(call), (account) => this.ctx.logins.guard({ account, address: connection.ip }, () => definition.handler(call)))
       : definition.handler(call);
-    return andThen(value, (result) => isOutcome(result)
-      ? envelope(this.ctx.nodeId, { ...fieldsOf(request), result: result.result, status: result.status ?? 200, headers: result.headers ?? {} })
-      : resultEnvelope(this.ctx.nodeId, request, result));
+    return andThen(value, (result) => {
+      const answer = isOutcome(result)
+        ? envelope(this.ctx.nodeId, { ...fieldsOf(request), result: result.result, status: result.status ?? 200, headers: result.headers ?? {} })
+        : resultEnvelope(this.ctx.nodeId, request, result);
+      if (definition.issuesToken) this.tokenAnswers.add(answer);
+      return answer;
+    });
+  }
+
+  /** Whether an answer carries a token (its action issues tokens). */
+  carriesToken(answer: ResponseEnvelope): boolean {
+    return this.tokenAnswers.has(answer);
   }
 
   /** An envelope for an error: an action's, or one raised before or outside an action (a transport's parse error, say). */

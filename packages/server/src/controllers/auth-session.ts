@@ -9,6 +9,7 @@ export const sessionActions = [
   defineAction({
     controller: 'auth',
     action: 'login',
+    issuesToken: true,
     description: 'Logs in with a strategy; the body holds the credentials. Returns a token.',
     http: [
       { verb: 'POST', path: '/_login/:strategy' },
@@ -74,6 +75,7 @@ export const sessionActions = [
   defineAction({
     controller: 'auth',
     action: 'refreshToken',
+    issuesToken: true,
     description: 'Returns a new token for the same user; the old one stays valid for the grace period.',
     http: [{ verb: 'POST', path: '/_refreshToken' }],
     args: z.object({ expiresIn, cookieAuth: flag }).loose(),

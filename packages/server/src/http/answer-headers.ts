@@ -4,13 +4,15 @@ import type { Duplex } from 'node:stream';
 
 /**
  * Headers on every HTTP answer, errors and WebSocket refusals included: browsers must not guess
- * another type than the JSON we declare (`nosniff`), and nothing we answer may be kept by a
- * cache, since answers carry tokens (login, refreshToken) and users' data.
+ * another type than the JSON we declare (`nosniff`). Answers that carry a token (login,
+ * refreshToken) add {@link NO_STORE}.
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'X-Content-Type-Options': 'nosniff',
-  'Cache-Control': 'no-store',
 });
+
+/** No cache, a browser's or a proxy's, may keep an answer that carries a token. */
+export const NO_STORE = 'no-store';
 
 /** Whether a request's Origin may call us: no Origin (not a browser), or one in `server.allowOrigin`. */
 export function originAllowed(origin: string | undefined, allowOrigin: readonly string[]): boolean {

@@ -6,7 +6,7 @@ import { andThen, isPromise, type MaybeAsync } from '../api/maybe-async.js';
 import type { ApiRequest, Connection } from '../api/request.js';
 import { echo, headerSafe } from '../api/json-guard.js';
 import { envelope, type ResponseEnvelope } from '../api/response.js';
-import { lingerOnClose, originAllowed, rawAnswer, SECURITY_HEADERS } from './answer-headers.js';
+import { lingerOnClose, NO_STORE, originAllowed, rawAnswer, SECURITY_HEADERS } from './answer-headers.js';
 import { parseJsonBody, readBody, requestFromHttp, requestFromQuery, requestIdHeader } from './http-request.js';
 import type { RouteMatch, Router } from './router.js';
 import { clientAddress } from './client-address.js';
@@ -123,6 +123,7 @@ export class HttpTransport {
     if (extra) Object.assign(headers, extra);
     // Request ids are echoed clean (json-guard's echo), but may hold characters a header cannot.
     if (response.requestId && headerSafe(response.requestId)) headers['X-Kuzzle-Request-Id'] = response.requestId;
+    if (this.funnel.carriesToken(response)) headers['Cache-Control'] = NO_STORE;
     if (close || this.stopping) headers['Connection'] = 'close';
     res.writeHead(response.status, headers);
     res.end(payload);
