@@ -184,6 +184,12 @@ in latest.json (\`allRounds\`).
   heap has room to spare that hides what sockets cost), the RSS growth once
   \`BENCH_IDLE_SOCKETS\` sockets (default 10,000) are open and have each authenticated once,
   connecting in waves of 200.
+- **Limits lifted for the loads**: every load comes from one loopback address and sends
+  thousands of requests a second per user, so the bench lifts what would turn it into a test of
+  refusals: the \`default\` profile's \`rateLimit\` (10 requests a second per user, set to 0 in
+  PostgreSQL before the nodes start) and the per-address WebSocket cap
+  (\`PORTCULLIS_WS_MAX_SOCKETS_PER_ADDRESS=0\`). Its 100 users log in four at a time: the hashing
+  queue holds 10 password checks per client address.
 
 ## Where a request's time goes
 
