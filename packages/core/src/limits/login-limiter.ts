@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { loginKey } from '../credentials/login-key.js';
 import { fail, isPortcullisError } from '../errors/index.js';
@@ -131,25 +132,15 @@ function accountKey(account: string): string {
 
 /**
  * IPv6 clients usually hold a whole /64: count them by it, or one client would have 2^64 addresses.
+ * IPv4 addresses (IPv4-mapped IPv6 ones included) and anything unparsable are kept whole.
  * @see https://datatracker.ietf.org/doc/html/rfc6177
  */
 export function addressKey(address: string | undefined): string {
   if (address === undefined || address === '') return 'unknown';
-  if (!address.includes(':')) return address;
-  const groups = expandIpv6(address);
-  return groups ? `${groups.slice(0, 4).join(':')}::/64` : address;
-}
-
-/** The eight groups of an IPv6 address, or null when it is not one (an IPv4-mapped address is kept whole by the caller). */
-function expandIpv6(address: string): string[] | null {
-  if (address.includes('.')) return null;
-  const [head = '', tail, ...rest] = address.split('::');
-  if (rest.length > 0) return null;
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === undefined || tail === '' ? [] : tail.split(':');
-  const missing = 8 - left.length - right.length;
-  if (missing < 0 || (tail === undefined && missing !== 0)) return null;
-  return [...left, ...Array<string>(missing).fill('0'), ...right].map((group) => group.toLowerCase().replace(/^0+(?=.)/, ''));
+  if (!ipaddr.IPv6.isValid(address)) return address;
+  const parsed = ipaddr.IPv6.parse(address);
+  if (parsed.isIPv4MappedAddress()) return address;
+  return `${parsed.parts.slice(0, 4).map((part) => part.toString(16)).join(':')}::/64`;
 }
 
 /** Consumes a point; over the limit the store still counted it, and that count is what we want. */

@@ -129,6 +129,8 @@ describe('core/limits/login-limiter keys', () => {
     expect(addressKey('2001:db8:1:2::1')).to.equal('2001:db8:1:2::/64');
     expect(addressKey('2001:db8:1:3::1')).to.not.equal(addressKey('2001:db8:1:2::1'));
     expect(addressKey('192.0.2.1')).to.equal('192.0.2.1');
+    expect(addressKey('2001:DB8:0001:2::1')).to.equal('2001:db8:1:2::/64');
+    expect(addressKey('::ffff:192.0.2.1')).to.equal('::ffff:192.0.2.1');
     expect(addressKey(undefined)).to.equal('unknown');
   });
 });
