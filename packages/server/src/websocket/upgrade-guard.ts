@@ -23,7 +23,7 @@ export class UpgradeGuard {
   refusal(req: IncomingMessage): PortcullisError | null {
     if (!originAllowed(req.headers.origin, this.config.server.allowOrigin)) return fail('api.process.unauthorized_origin', echo(req.headers.origin ?? ''));
     const cap = this.config.server.websocket.maxSocketsPerAddress;
-    if (cap > 0 && (this.open.get(addressOf(req, this.config.server.trustedProxies)) ?? 0) >= cap) return fail('network.websocket.too_many_connections', cap);
+    if (cap > 0 && (this.open.get(addressOf(clientAddress(req, this.config.server.trustedProxies))) ?? 0) >= cap) return fail('network.websocket.too_many_connections', cap);
     return null;
   }
 
@@ -38,7 +38,7 @@ export class UpgradeGuard {
   }
 }
 
-/** The address the per-address cap counts: the client's (the socket's peer, or the one trusted proxies name). */
-export function addressOf(req: IncomingMessage, trustedProxies: readonly string[]): string {
-  return clientAddress(req, trustedProxies) ?? 'unknown';
+/** The key the per-address cap counts a client address by (see clientAddress); unknown when the socket is gone. */
+export function addressOf(ip: string | undefined): string {
+  return ip ?? 'unknown';
 }

@@ -121,9 +121,10 @@ export class WebSocketTransport {
   }
 
   private accept(socket: WebSocket, req: IncomingMessage): void {
-    const connection: Connection = { id: randomUUID(), protocol: 'websocket', ip: clientAddress(req, this.config.server.trustedProxies), headers: pickHeaders(req) };
+    const ip = clientAddress(req, this.config.server.trustedProxies);
+    const connection: Connection = { id: randomUUID(), protocol: 'websocket', ip, headers: pickHeaders(req) };
     const open: OpenSocket = { socket, alive: true, idle: undefined, lastRequest: Date.now() };
-    const address = addressOf(req, this.config.server.trustedProxies);
+    const address = addressOf(ip);
     this.sockets.set(connection.id, open);
     this.guard.opened(address);
     this.armIdle(connection.id, open);
