@@ -3,7 +3,7 @@ import { RateLimiterRedis, type IRateLimiterOptions } from 'rate-limiter-flexibl
 import type { Config } from '../config/index.js';
 import { PortcullisError } from '../errors/index.js';
 import type { Logger } from '../logging/logger.js';
-import { redisClientOptions } from '../storage/redis/redis-client.js';
+import { redisClientOptions, withTimeout } from '../storage/redis/redis-client.js';
 import { BoundedMemoryLimiter } from './bounded-memory-limiter.js';
 import { LoginLimiter, type LoginCounters } from './login-limiter.js';
 
@@ -37,11 +37,7 @@ export async function openLoginLimiter(config: Readonly<Config>, logger: Logger)
   const client = new Redis(url, redisClientOptions(timeout));
   watch(client, logger);
   try {
-    let timer: NodeJS.Timeout | undefined;
-    const expiry = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer from Redis within ${timeout} ms`)), timeout);
-    });
-    await Promise.race([client.connect(), expiry]).finally(() => clearTimeout(timer));
+    await withTimeout(client.connect(), timeout);
   } catch (error) {
     client.disconnect();
     throw new PortcullisError('services.cache.not_connected', [], { cause: error });

@@ -14,3 +14,16 @@ export function redisClientOptions(timeout: number): RedisOptions {
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
   };
 }
+
+/** `promise`, or a rejection once `ms` milliseconds have passed without an answer from Redis. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expiry = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, expiry]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

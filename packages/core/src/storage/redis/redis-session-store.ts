@@ -3,7 +3,7 @@ import { PortcullisError } from '../../errors/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Session, SessionStore, TokenKind } from '../ports.js';
 import { SessionCache } from '../session-cache.js';
-import { redisClientOptions } from './redis-client.js';
+import { redisClientOptions, withTimeout } from './redis-client.js';
 
 /** What the Redis session store needs from the config (`config.redis`). */
 export interface RedisSessionStoreOptions {
@@ -52,18 +52,6 @@ else
   redis.call('HSET', KEYS[1], 'refreshed', '1')
 end
 return 1`;
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expiry = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, expiry]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * Sessions in Redis, shared by every node: a hash per session with a TTL, a set of session ids
