@@ -14,14 +14,20 @@ export function asEntry(value: unknown): DirectoryEntry | null {
   return typeof (value as { dn?: unknown }).dn === 'string' ? (value as DirectoryEntry) : null;
 }
 
+/** An attribute of an entry (or of its `_raw` twin), whatever the case of its name; undefined when absent. */
+export function attributeOf(holder: unknown, attribute: string): unknown {
+  if (typeof holder !== 'object' || holder === null) return undefined;
+  const wanted = attribute.toLowerCase();
+  const key = Object.keys(holder).find((name) => name.toLowerCase() === wanted);
+  return key === undefined ? undefined : (holder as Record<string, unknown>)[key];
+}
+
 /**
  * The values of an attribute, whatever the case of its name: directories answer with their
  * schema's spelling (`sAMAccountName`), which may differ from the configured one.
  */
 export function attributeValues(entry: Record<string, unknown>, attribute: string): string[] {
-  const wanted = attribute.toLowerCase();
-  const key = Object.keys(entry).find((name) => name.toLowerCase() === wanted);
-  const value = key === undefined ? undefined : entry[key];
+  const value = attributeOf(entry, attribute);
   const values = Array.isArray(value) ? value : [value];
   return values.filter((item): item is string => typeof item === 'string');
 }

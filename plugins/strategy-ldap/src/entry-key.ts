@@ -1,5 +1,5 @@
 import ldap from 'ldapjs';
-import type { DirectoryEntry } from './directory-entry.js';
+import { attributeOf, type DirectoryEntry } from './directory-entry.js';
 
 /**
  * What keys a directory entry to at most one Portcullis user: the entry itself, never a login
@@ -12,13 +12,19 @@ export type EntryKey = string;
 
 const DN_KIND = 'dn';
 
-/** The canonical key of a DN (spacing and case do not matter), or null when it does not parse. */
-export function dnKey(dn: string): EntryKey | null {
+/** A DN in its canonical form (spacing and case do not matter), or null when it does not parse. */
+export function canonicalDn(dn: string): string | null {
   try {
-    return `${DN_KIND}:${ldap.parseDN(dn).toString().toLowerCase()}`;
+    return ldap.parseDN(dn).toString().toLowerCase();
   } catch {
     return null;
   }
+}
+
+/** The canonical key of a DN, or null when it does not parse. */
+export function dnKey(dn: string): EntryKey | null {
+  const canonical = canonicalDn(dn);
+  return canonical === null ? null : `${DN_KIND}:${canonical}`;
 }
 
 /** Whether `key` is a DN key, i.e. was recorded while no `entryKeyAttribute` was configured. */
@@ -42,13 +48,7 @@ export function entryKeyOf(entry: DirectoryEntry, attribute: string | undefined)
  * decoded strings. ldapjs decodes every value as UTF-8, which garbles a binary objectGUID.
  */
 function rawValues(entry: DirectoryEntry, attribute: string): Buffer[] {
-  const wanted = attribute.toLowerCase();
-  const pick = (holder: unknown): unknown => {
-    if (typeof holder !== 'object' || holder === null) return undefined;
-    const key = Object.keys(holder).find((name) => name.toLowerCase() === wanted);
-    return key === undefined ? undefined : (holder as Record<string, unknown>)[key];
-  };
-  const value = pick(entry['_raw']) ?? pick(entry);
+  const value = attributeOf(entry['_raw'], attribute) ?? attributeOf(entry, attribute);
   return (Array.isArray(value) ? value : [value]).flatMap((item: unknown) => {
     if (Buffer.isBuffer(item)) return [item];
     return typeof item === 'string' ? [Buffer.from(item, 'utf8')] : [];

@@ -1,7 +1,7 @@
-import ldap from 'ldapjs';
 import { isPortcullisError, type Logger, type StrategyCredentials, type StrategyUsers, type UserContent } from '@portcullis/core';
 import type { LdapStrategyConfig } from './config.js';
 import { attributeValues, groupNames, type DirectoryEntry } from './directory-entry.js';
+import { canonicalDn } from './entry-key.js';
 
 /** Marks, in a credential record's data, a user this plugin created: only those follow the directory. */
 export const PROVISIONED = 'provisioned';
@@ -90,10 +90,5 @@ export class Provisioner {
 
 /** A DN in its canonical form (spacing and case do not matter), or a plain name lower-cased. */
 function normalizeName(name: string): string {
-  if (!name.includes('=')) return name.toLowerCase();
-  try {
-    return ldap.parseDN(name).toString().toLowerCase();
-  } catch {
-    return name.toLowerCase();
-  }
+  return (name.includes('=') ? canonicalDn(name) : null) ?? name.toLowerCase();
 }
