@@ -94,7 +94,86 @@ export class UserService implements StrategyUsers {
    * that raced with the deletion).
    * @throws security.user.not_found
    */
-  async delete(kuid: string): Promise<void> {
+  delete(kuid: string): Promise<void> {
+    return this.remove(kuid);
+  }
+
+  /**
+   * Deletes each user as {@link delete} does, one after the other (each deletion sees the ones
+   * before it), and reports the refusals instead of stopping at the first (Kuzzle's mDelete).
+   * @returns the kuids deleted, in the order given, and the errors of the others
+   */
+  async deleteMany(kuids: readonly string[]): Promise<{ deleted: string[]; failures: Array<{ kuid: string; error: unknown }> }> {
+    const deleted: string[] = [];
+    const failures: Array<{ kuid: string; error: unknown }> = [];
+    for (const kuid of kuids) {
+      try {
+        await this.remove(kuid);
+        deleted.push(kuid);
+      } catch (error) {
+        failures.push({ kuid, error });
+      }
+    }
+    return { deleted, failures };
+  }
+
+  /**
+   * Merges `changes` into the user's content.
+   * @throws security.user.not_found, security.profile.not_found, security.user.uninitialized
+   */
+  async update(kuid: string, changes: Record<string, unknown>): Promise<UserRecord> {
+    const user = await this.users.get(kuid);
+    if (!user) throw fail('security.user.not_found', kuid);
+    return this.writeContent(kuid, { ...user.content, ...changes } as UserContent);
+  }
+
+  /**
+   * Replaces the whole content of an existing user (security:replaceUser).
+   * @throws security.user.not_found, security.profile.not_found, security.user.uninitialized
+   */
+  async replace(kuid: string, content: UserContent): Promise<UserRecord> {
+    await this.requireStoredUser(kuid);
+    return this.writeContent(kuid, content);
+  }
+
+  /**
+   * Merges `content` into the user when it exists, else creates it with `{...defaults, ...content}`
+   * and `credentials` (security:upsertUser). A creation that loses a race with another one
+   * becomes an update.
+   * @throws api.assert.invalid_id, security.profile.not_found, security.user.uninitialized, and what
+   *   {@link create} throws
+   */
+  async upsert(kuid: string, content: UserContent, defaults: Record<string, unknown>, credentials: CredentialsByStrategy): Promise<UserRecord> {
+    assertKuid(kuid);
+    if (await this.users.get(kuid)) return this.update(kuid, content);
+    try {
+      return await this.create({ kuid, content: { ...defaults, ...content }, credentials });
+    } catch (error) {
+      if (isPortcullisError(error) && error.id === 'security.user.already_exists') return this.update(kuid, content);
+      throw error;
+    }
+  }
+
+  /**
+   * The one path that writes an existing user's content (update, replace, upsert): every check
+   * on a user's new content belongs here.
+   * @throws security.user.uninitialized, security.profile.not_found, security.user.not_found
+   */
+  private async writeContent(kuid: string, content: UserContent): Promise<UserRecord> {
+    if (!Array.isArray(content.profileIds) || content.profileIds.length === 0) throw fail('security.user.uninitialized', kuid);
+    this.security.assertProfilesExist(content.profileIds);
+    const updated = { _id: kuid, content };
+    if (!(await this.users.replace(updated))) throw fail('security.user.not_found', kuid);
+    await this.security.userChanged(kuid);
+    return updated;
+  }
+
+  /**
+   * The one path that deletes a user: its credentials in every strategy and the user in one
+   * transaction, its sessions ended before and after.
+   * @throws security.user.not_found
+   */
+  private async remove(kuid: string): Promise<void> {
     await this.requireStoredUser(kuid);
     await this.tokens.revokeUser(kuid, undefined);
     await this.units.transaction(async () => {
@@ -105,22 +184,6 @@ export class UserService implements StrategyUsers {
     });
     await this.tokens.revokeUser(kuid, undefined);
     await this.security.userChanged(kuid);
-  }
-
-  /**
-   * Merges `changes` into the user's content.
-   * @throws security.user.not_found, security.profile.not_found, security.user.uninitialized
-   */
-  async update(kuid: string, changes: Record<string, unknown>): Promise<UserRecord> {
-    const user = await this.users.get(kuid);
-    if (!user) throw fail('security.user.not_found', kuid);
-    const content = { ...user.content, ...changes } as UserContent;
-    if (!Array.isArray(content.profileIds) || content.profileIds.length === 0) throw fail('security.user.uninitialized', kuid);
-    this.security.assertProfilesExist(content.profileIds);
-    const updated = { _id: kuid, content };
-    if (!(await this.users.replace(updated))) throw fail('security.user.not_found', kuid);
-    await this.security.userChanged(kuid);
-    return updated;
   }
 
   /** Names of the strategies in which the user holds credentials. */

@@ -20,7 +20,7 @@ const code = (domain: number, subdomain: number, error: number): number =>
 export const ERRORS = {
   // core (0)
   'core.fatal.unexpected_error': { status: 500, code: code(0, 1, 1), message: 'Internal error.', description: 'An unexpected failure on the server side; its cause is logged, never sent.' },
-  'core.fatal.service_unavailable': { status: 503, code: code(0, 1, 2), message: 'Service unavailable: %s.', description: 'The node is starting or shutting down and cannot serve the request.' },
+  'core.fatal.service_unavailable': { status: 503, code: code(0, 1, 2), message: 'Service unavailable: %s.', description: 'The node is starting or shutting down and cannot serve the request; or, from server:healthCheck, a store it checks does not answer (props[0] names it).' },
 
   // services (1)
   'services.storage.not_connected': { status: 503, code: code(1, 1, 24), message: 'The database is unavailable.', description: 'The SQL database did not answer in time; retry later.' },
@@ -99,6 +99,11 @@ export const ERRORS = {
   'security.role.not_found': { status: 404, code: code(7, 5, 1), message: 'Role "%s" not found.', description: 'The role does not exist.' },
   'security.login.too_many_failures': { status: 429, code: code(7, 20, 1), message: 'Too many failed logins; retry in %s seconds.', description: 'Too many failed logins for this account from this client address, or from this client address in all: further attempts are refused until the delay in props[0] (seconds, also in Retry-After) has passed. A successful login resets the account\'s count for the address.' },
   'security.cookie.invalid': { status: 401, code: code(7, 7, 1), message: 'Invalid cookie.', description: 'The Cookie header cannot be parsed.' },
+
+  // issue 10: user batches (security:mGetUsers, security:mDeleteUsers)
+  'services.storage.get_limit_exceeded': { status: 413, code: code(1, 1, 3), message: 'The number of documents returned by this request exceeds the configured server limit.', description: 'More ids than limits.documentsFetchCount were asked for at once.' },
+  'services.storage.write_limit_exceeded': { status: 413, code: code(1, 1, 4), message: 'The number of documents edited by this request exceeds the configured server limit.', description: 'More ids than limits.documentsWriteCount were given at once; nothing was changed.' },
+  'services.storage.incomplete_delete': { status: 206, code: code(1, 1, 9), message: 'Couldn\'t delete all the requested documents: %s', description: 'Some of the records a multiple deletion names could not be deleted (props[0] lists each with its error id); the others were deleted, and the envelope\'s result lists them.' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 /** Every catalogued error id: a misspelt id does not compile. */

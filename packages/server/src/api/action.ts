@@ -1,4 +1,4 @@
-import type { LoginLimiter, Logger, SecurityService, Session, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
+import type { LoginLimiter, Logger, PortcullisError, SecurityService, Session, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
 import type { z } from 'zod';
 import type { MaybeAsync } from './maybe-async.js';
 import type { Connection } from './request.js';
@@ -49,6 +49,8 @@ export interface ActionOutcome {
   result: unknown;
   status?: number;
   headers?: Record<string, string>;
+  /** An error answered beside the result (Kuzzle's request.setError): a partial failure, a store down. */
+  error?: PortcullisError;
 }
 
 /**
@@ -87,6 +89,15 @@ export function defineAction<A extends z.ZodType, B extends z.ZodType>(definitio
 /** Marks a handler's return value as an outcome with a status and headers. */
 export function outcome(result: unknown, status?: number, headers?: Record<string, string>): ActionOutcome & { [OUTCOME]: true } {
   return { [OUTCOME]: true, result, ...(status === undefined ? {} : { status }), ...(headers ? { headers } : {}) };
+}
+
+/**
+ * Marks a result answered together with an error, as Kuzzle does for partial failures
+ * (`services.storage.incomplete_delete`, 206) and health checks that find a store down (503):
+ * the envelope carries the error, its status, and the result.
+ */
+export function withError(result: unknown, error: PortcullisError): ActionOutcome & { [OUTCOME]: true } {
+  return { [OUTCOME]: true, result, error };
 }
 
 export const OUTCOME = Symbol('outcome');

@@ -3,11 +3,13 @@ import { selfActions } from './auth-self.js';
 import { sessionActions } from './auth-session.js';
 import { credentialActions } from './security-credentials.js';
 import { userActions } from './security-users.js';
+import { userBatchActions } from './security-users-batch.js';
 import { serverActions } from './server.js';
 
 /** Every action this server serves, on every protocol. */
 export function allActions(): ActionDefinition[] {
   const actions: ActionDefinition[] = [...sessionActions, ...selfActions, ...userActions, ...credentialActions];
+  actions.push(...userBatchActions);
   actions.push(...serverActions(() => actions));
   return actions;
 }
