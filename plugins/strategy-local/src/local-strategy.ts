@@ -16,7 +16,7 @@ import {
   type StrategyPlugin,
   type VerifyResult,
 } from '@portcullis/core';
-import type { LocalStrategyConfig } from './config.js';
+import { localStrategyConfigSchema, type LocalStrategyConfig } from './config.js';
 import { CURRENT_PASSWORD_FIELD, LOCAL_STRATEGY_FIELDS, isLoginPasswordAcceptable, parseLocalCredentials } from './credentials-input.js';
 import type { PasswordHasher } from './password-hasher.js';
 
@@ -48,6 +48,8 @@ export interface LocalStrategyDependencies {
 export class LocalStrategyPlugin implements StrategyPlugin {
   readonly name: string;
   readonly fields = LOCAL_STRATEGY_FIELDS;
+  /** Read by server:getConfig, which shows this namespace with its secrets removed. */
+  readonly configSchema = localStrategyConfigSchema;
   /** Users choose their own username and password, proving the current one ({@link CURRENT_PASSWORD_FIELD}). */
   readonly selfEditableFields = [...LOCAL_STRATEGY_FIELDS, CURRENT_PASSWORD_FIELD] as const;
   readonly #config: Readonly<LocalStrategyConfig>;

@@ -1,4 +1,5 @@
 import type { Strategy } from 'passport-strategy';
+import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { CredentialInsertResult, CredentialRecord, ExpectedCredential, UserContent, UserRecord } from '../storage/ports.js';
 
@@ -120,6 +121,12 @@ export interface StrategyPlugin {
    * Administrators' actions (security:*Credentials, security:createUser) are not limited.
    */
   readonly selfEditableFields?: readonly string[];
+  /**
+   * The schema of the plugin's `plugins.<name>` namespace, with its secrets marked (`secret`,
+   * `secretUrl`): server:getConfig shows the namespace through it, secrets removed. A plugin
+   * without one has its namespace left out of server:getConfig entirely.
+   */
+  readonly configSchema?: z.ZodType;
   /**
    * Builds the Passport strategy. The plugin must create it with `passReqToCallback: true` and
    * hand it `verify` unchanged: the core's adapter calls {@link StrategyPlugin.verify}.

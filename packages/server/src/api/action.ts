@@ -67,6 +67,11 @@ export interface ActionDefinition<ArgsSchema extends z.ZodType = z.ZodType, Body
   body: BodySchema;
   /** Refuse anonymous callers with 401 even when their role allows the action (Kuzzle's assertIsAuthenticated). */
   authenticated?: boolean;
+  /**
+   * Over HTTP, a successful answer's body is its result alone, not the envelope (Kuzzle's raw
+   * format: server:openapi serves the OpenAPI document itself). WebSocket answers keep the envelope.
+   */
+  rawOverHttp?: boolean;
   /** Its answers carry a token: over HTTP they are sent `Cache-Control: no-store`, so that no cache keeps one. */
   issuesToken?: boolean;
   /**

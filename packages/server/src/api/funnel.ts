@@ -42,6 +42,8 @@ export class Funnel {
   private readonly actions = new Map<string, Map<string, ActionDefinition>>();
   /** Answers of actions that issue tokens (ActionDefinition.issuesToken), for the HTTP transport's no-store. */
   private readonly tokenAnswers = new WeakSet<ResponseEnvelope>();
+  /** Answers of actions whose HTTP body is the result alone (ActionDefinition.rawOverHttp). */
+  private readonly rawAnswers = new WeakSet<ResponseEnvelope>();
   private binder: TokenBinder | undefined;
   private readonly limits: RequestLimits;
 
@@ -93,6 +95,7 @@ export class Funnel {
     return andThen(value, (result) => {
       const answer = isOutcome(result) ? this.outcomeEnvelope(request, result) : resultEnvelope(this.ctx.nodeId, request, result);
       if (definition.issuesToken) this.tokenAnswers.add(answer);
+      if (definition.rawOverHttp && answer.error === null) this.rawAnswers.add(answer);
       return answer;
     });
   }
@@ -102,6 +105,11 @@ export class Funnel {
     if (!outcome.error) return envelope(this.ctx.nodeId, fields);
     // An error beside a result: the envelope keeps both (see withError).
     return { ...envelope(this.ctx.nodeId, { ...fields, error: outcome.error.toJSON(this.ctx.config.server.development) }), result: outcome.result ?? null };
+  }
+
+  /** Whether an answer's HTTP body is its result alone (its action is rawOverHttp). */
+  isRaw(answer: ResponseEnvelope): boolean {
+    return this.rawAnswers.has(answer);
   }
 
   /** Whether an answer carries a token (its action issues tokens). */

@@ -110,7 +110,7 @@ export class HttpTransport {
   /** Writes the envelope; `extra` headers go on the HTTP answer only, the envelope keeps the action's. */
   private send(req: IncomingMessage, res: ServerResponse, response: ResponseEnvelope, close = false, extra?: Record<string, string>): void {
     if (res.headersSent) return;
-    const payload = JSON.stringify(response);
+    const payload = JSON.stringify(this.funnel.isRaw(response) ? response.result : response);
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
       'Content-Length': String(Buffer.byteLength(payload)),
