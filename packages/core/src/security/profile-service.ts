@@ -4,7 +4,7 @@ import type { RightsState } from './admin-guard.js';
 import { DEFAULT_PROFILES, DEFAULT_ROLES } from './defaults.js';
 import { validateProfile } from './profile-validation.js';
 import { describeRights, type RightEntry } from './rights.js';
-import { PROTECTED_IDS } from './role-service.js';
+import { inOrder, PROTECTED_IDS } from './role-service.js';
 import type { SecurityService } from './security-service.js';
 import type { Profile } from './types.js';
 
@@ -37,12 +37,7 @@ export class ProfileService {
 
   /** The profiles in the order asked. @throws security.profile.not_found for the first missing id */
   async mGet(ids: readonly string[]): Promise<Profile[]> {
-    const all = new Map((await this.stores.profiles.list()).map((profile) => [profile._id, profile]));
-    return ids.map((id) => {
-      const profile = all.get(id);
-      if (!profile) throw fail('security.profile.not_found', id);
-      return profile;
-    });
+    return inOrder(await this.stores.profiles.list(), ids, 'security.profile.not_found');
   }
 
   /** What the profile allows, as auth:getMyRights lists it. @throws security.profile.not_found */

@@ -1,4 +1,4 @@
-import { fail } from '../errors/index.js';
+import { fail, type ErrorId } from '../errors/index.js';
 import type { DocumentStore, RoleRecord } from '../storage/ports.js';
 import { validateRole, type ActionCatalogue } from './role-validation.js';
 import type { SecurityService } from './security-service.js';
@@ -6,6 +6,16 @@ import type { Role } from './types.js';
 
 /** The built-in roles and profiles: never deleted (Kuzzle's rule). */
 export const PROTECTED_IDS: ReadonlySet<string> = new Set(['admin', 'default', 'anonymous']);
+
+/** The documents named by `ids`, in that order. @throws `missing` with the first id none has */
+export function inOrder<T extends { _id: string }>(documents: readonly T[], ids: readonly string[], missing: ErrorId): T[] {
+  const byId = new Map(documents.map((document) => [document._id, document]));
+  return ids.map((id) => {
+    const document = byId.get(id);
+    if (!document) throw fail(missing, id);
+    return document;
+  });
+}
 
 /** How a write treats an existing role: Kuzzle's create, createOrReplace and update (a replacement). */
 export type WriteMode = 'create' | 'createOrReplace' | 'replace';
@@ -32,12 +42,7 @@ export class RoleService {
 
   /** The roles in the order asked. @throws security.role.not_found for the first missing id */
   async mGet(ids: readonly string[]): Promise<Role[]> {
-    const all = new Map((await this.roles.list()).map((role) => [role._id, role]));
-    return ids.map((id) => {
-      const role = all.get(id);
-      if (!role) throw fail('security.role.not_found', id);
-      return role;
-    });
+    return inOrder(await this.roles.list(), ids, 'security.role.not_found');
   }
 
   /**
