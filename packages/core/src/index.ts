@@ -24,3 +24,8 @@ export { SqlSettingsStore } from './storage/sql/sql-settings-store.js';
 export { SqlSessionStore } from './storage/sql/sql-session-store.js';
 export { RedisSessionStore, type RedisSessionStoreOptions } from './storage/redis/redis-session-store.js';
 export * from './limits/index.js';
+export { AdminGuard, RIGHTS_MANAGER_ACTIONS, rightsManagerGroups, type RightsState } from './security/admin-guard.js';
+export { validateRole, type ActionCatalogue } from './security/role-validation.js';
+export { validateProfile } from './security/profile-validation.js';
+export { RoleService, PROTECTED_IDS, type WriteMode } from './security/role-service.js';
+export { ProfileService, type ProfileWriteMode, type OnAssignedUsers } from './security/profile-service.js';

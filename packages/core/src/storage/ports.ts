@@ -38,6 +38,13 @@ export interface UserStore {
   delete(id: string): Promise<boolean>;
   /** Whether any user holds this profile (used for "an admin exists"). */
   existsWithProfile(profileId: string): Promise<boolean>;
+  /**
+   * Whether some user, other than `exceptId`, holds for every group at least one profile of it
+   * (one indexed query): "someone can still manage rights". An empty group matches no user.
+   */
+  existsWithProfilesOfEach(groups: readonly (readonly string[])[], exceptId?: string): Promise<boolean>;
+  /** The users holding this profile. */
+  listWithProfile(profileId: string): Promise<UserRecord[]>;
 }
 
 /** Profiles and roles: small documents by id. */
@@ -139,6 +146,10 @@ export interface SessionStore {
    * announcements could not be heard for a while (a lost subscription), so drop every cache.
    */
   onUserChange(listener: (kuid: string | null) => void): void;
+  /** Tells every node (this one included) that roles or profiles changed, so they reload them. */
+  announceRightsChange(): Promise<void>;
+  /** Listens to role and profile changes made by any node (a lost subscription is told through onUserChange(null)). */
+  onRightsChange(listener: () => void): void;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { LoginLimiter, Logger, PortcullisError, SecurityService, Session, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
+import type { LoginLimiter, Logger, PortcullisError, ProfileService, RoleService, SecurityService, Session, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
 import type { z } from 'zod';
 import type { MaybeAsync } from './maybe-async.js';
 import type { Connection } from './request.js';
@@ -22,6 +22,9 @@ export interface ServerContext {
   strategies: StrategyRegistry;
   tokens: TokenManager;
   users: UserService;
+  /** Roles and profiles over the API (validated, guarded, announced to every node). */
+  roles: RoleService;
+  profiles: ProfileService;
   /** Failed-login counters (Redis or memory): every action that checks a secret goes through them. */
   logins: LoginLimiter;
   version: string;

@@ -5,11 +5,21 @@ import { credentialActions } from './security-credentials.js';
 import { userActions } from './security-users.js';
 import { userBatchActions } from './security-users-batch.js';
 import { serverActions } from './server.js';
+import { roleActions } from './security-roles.js';
+import { profileActions } from './security-profiles.js';
 
 /** Every action this server serves, on every protocol. */
 export function allActions(): ActionDefinition[] {
   const actions: ActionDefinition[] = [...sessionActions, ...selfActions, ...userActions, ...credentialActions];
   actions.push(...userBatchActions);
+  actions.push(...roleActions, ...profileActions);
   actions.push(...serverActions(() => actions));
   return actions;
+}
+
+/** The controllers and actions served, by controller: what a role may name without `force`. */
+export function actionCatalogue(actions: readonly ActionDefinition[]): Map<string, Set<string>> {
+  const catalogue = new Map<string, Set<string>>();
+  for (const { controller, action } of actions) catalogue.set(controller, (catalogue.get(controller) ?? new Set()).add(action));
+  return catalogue;
 }

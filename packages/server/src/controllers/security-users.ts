@@ -38,7 +38,10 @@ export const userActions = [
     async handler({ args, body, ctx }) {
       const content = withProfiles(body.content, ['admin']);
       // The guard is a lock in the shared database: one administrator, however many nodes race.
-      return serialize(await ctx.users.createFirstAdmin({ kuid: args._id, content, credentials: body.credentials ?? {} }));
+      const admin = await ctx.users.createFirstAdmin({ kuid: args._id, content, credentials: body.credentials ?? {} });
+      // Kuzzle's `reset`: the default roles and profiles back to the secure standard set.
+      if (args.reset) await ctx.profiles.restrictDefaultRights();
+      return serialize(admin);
     },
   }),
   defineAction({

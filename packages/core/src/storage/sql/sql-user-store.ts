@@ -60,6 +60,31 @@ export class SqlUserStore implements UserStore {
       return row !== undefined;
     });
   }
+
+  existsWithProfilesOfEach(groups: readonly (readonly string[])[], exceptId?: string): Promise<boolean> {
+    // Identical groups (often every group is just ["admin"]) need one join, not several.
+    const distinct = [...new Map(groups.map((group) => [[...new Set(group)].sort().join('\u0000'), [...new Set(group)]])).values()];
+    if (distinct.length === 0 || distinct.some((group) => group.length === 0)) return Promise.resolve(false);
+    const [first, ...rest] = distinct as [string[], ...string[][]];
+    return guard(UNAVAILABLE, async () => {
+      // One EXISTS per further group, each answered by the primary key (profile_id, user_id).
+      let query = this.db.selectFrom('user_profiles as p0').select('p0.user_id').where('p0.profile_id', 'in', first);
+      for (const group of rest) {
+        query = query.where(({ exists, selectFrom }) => exists(selectFrom('user_profiles as other').select('other.user_id')
+          .whereRef('other.user_id', '=', 'p0.user_id').where('other.profile_id', 'in', group)));
+      }
+      if (exceptId !== undefined) query = query.where('p0.user_id', '<>', exceptId);
+      return (await query.limit(1).executeTakeFirst()) !== undefined;
+    });
+  }
+
+  listWithProfile(profileId: string): Promise<UserRecord[]> {
+    return guard(UNAVAILABLE, async () => {
+      const rows = await this.db.selectFrom('users').innerJoin('user_profiles', 'user_profiles.user_id', 'users.id')
+        .select(['users.id', 'users.content']).where('user_profiles.profile_id', '=', profileId).orderBy('users.id').execute();
+      return rows.map((row) => ({ _id: row.id, content: JSON.parse(row.content) as UserContent }));
+    });
+  }
 }
 
 async function insertProfiles(trx: Transaction<Tables>, user: UserRecord): Promise<void> {
