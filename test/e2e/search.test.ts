@@ -33,7 +33,8 @@ for (const mode of MODES) {
         { _id: 'v-dave', city: 'Nice', age: 25 },
       ];
       for (const { _id, ...content } of people) {
-        ok(await http.call({ controller: 'security', action: 'createUser', jwt, _id, body: { content: { profileIds: ['default'], ...content } } }));
+        const credentials = { local: { username: `${_id.slice(2)}.smith`, password: 'a-password-long-enough' } };
+        ok(await http.call({ controller: 'security', action: 'createUser', jwt, _id, body: { content: { profileIds: ['default'], ...content }, credentials } }));
       }
     });
 
@@ -66,6 +67,16 @@ for (const mode of MODES) {
           const second = ok<Hits>(await client.call({ controller: 'security', action: 'scrollUsers', jwt, scrollId: first.scrollId }));
           expect(ids(second)).to.deep.equal(['u-carol', 'v-dave']);
           expect(second.remaining).to.equal(0);
+        });
+
+        it('searches local logins by prefix, as Kuzzle\'s local plugin does', async () => {
+          const bySearch = (body: unknown, args: Record<string, unknown> = {}) => client.call({ controller: 'security', action: 'searchUsersByCredentials', strategy: 'local', jwt, body, ...args });
+          const found = ok<{ hits: unknown[]; total: number }>(await bySearch({ query: { prefix: { username: 'CA' } } }));
+          expect(found).to.deep.equal({ hits: [{ username: 'carol.smith', kuid: 'u-carol' }], total: 1 });
+          const sorted = ok<{ hits: Array<{ kuid: string }>; total: number }>(await bySearch({ query: { bool: { should: [{ term: { username: 'bob.smith' } }, { prefix: { username: 'dave' } }] } }, sort: [{ kuid: 'desc' }] }));
+          expect(sorted.hits.map((hit) => hit.kuid)).to.deep.equal(['v-dave', 'u-bob']);
+          failed(await bySearch({ query: { term: { kuid: 'u-bob' } } }), 'services.storage.unknown_field', 400);
+          failed(await bySearch({}, { strategy: 'nope' }), 'security.credentials.unknown_strategy', 400);
         });
 
         it('refuses an unsupported clause, an unmapped field, and a forged scroll id', async () => {

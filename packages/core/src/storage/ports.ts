@@ -85,6 +85,11 @@ export interface CredentialStore {
   delete(strategy: string, kuid: string): Promise<boolean>;
   /** Names of the strategies in which this user holds credentials. */
   strategiesOf(kuid: string): Promise<string[]>;
+  /**
+   * Credentials of one strategy matching a query (logins compared by their canonical key).
+   * @throws services.storage.unknown_field for a field outside `fields`
+   */
+  search(strategy: string, query: SearchQuery, page: SearchPage, fields: CredentialSearchFields): Promise<SearchResult<CredentialHit>>;
 }
 
 /** Which page of a search: `from`/`size`, or (sorted by `_id` only) the `size` ids after `after`. */
@@ -130,8 +135,6 @@ export interface SearchStore {
   updateUserMapping(added: MappingProperties): Promise<MappingProperties>;
   /** @throws services.storage.unknown_field for a field outside the mapping */
   users(query: SearchQuery, page: SearchPage): Promise<SearchResult<UserRecord>>;
-  /** @throws services.storage.unknown_field for a field outside `fields` */
-  credentials(strategy: string, query: SearchQuery, page: SearchPage, fields: CredentialSearchFields): Promise<SearchResult<CredentialHit>>;
 }
 
 /** Node-wide settings shared by every node of a cluster (the generated JWT secret, say). */

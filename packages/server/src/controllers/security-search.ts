@@ -1,7 +1,7 @@
-import { SearchService, parseMappingBody, type ScrolledResult, type Storage, type UserRecord } from '@portcullis/core';
+import { SearchService, fail, pageOf, parseMappingBody, type ScrolledResult, type Storage, type UserRecord } from '@portcullis/core';
 import { z } from 'zod';
 import { defineAction } from '../api/action.js';
-import { noBody } from '../api/schemas.js';
+import { noBody, strategyName } from '../api/schemas.js';
 
 /** A non-negative integer argument; over HTTP it comes from the query string as text. */
 const count = z.union([z.number().int().min(0), z.string().regex(/^\d{1,9}$/).transform(Number)]).optional();
@@ -51,6 +51,26 @@ export const userSearchActions = [
   }),
 ];
 
+/** security:searchUsersByCredentials: a strategy's own search, Kuzzle's optional plugin method. */
+export const credentialSearchActions = [
+  defineAction({
+    controller: 'security',
+    action: 'searchUsersByCredentials',
+    description: "A strategy's credentials matching an Elasticsearch query (the local strategy: `username` in queries, `username` or `kuid` in sorts), each with its kuid.",
+    http: [{ verb: 'POST', path: '/credentials/:strategy/users/_search' }],
+    args: searchArgs.extend({ strategy: strategyName }),
+    body: searchBody,
+    async handler({ args, body, ctx }) {
+      // Kuzzle's getSearchParams: 10 hits unless told.
+      const page = pageOf({ from: args.from, size: args.size }, 10);
+      return ctx.strategies.call(args.strategy, async (plugin) => {
+        if (!plugin.search) throw fail('plugin.strategy.missing_optional_method', args.strategy, 'search');
+        return plugin.search(body ?? {}, page);
+      });
+    },
+  }),
+];
+
 /** security: the user mapping (which content fields search can use). */
 export const userMappingActions = [
   defineAction({
@@ -74,4 +94,4 @@ export const userMappingActions = [
 ];
 
 /** Every search and mapping action. */
-export const searchActions = [...userSearchActions, ...userMappingActions];
+export const searchActions = [...userSearchActions, ...credentialSearchActions, ...userMappingActions];

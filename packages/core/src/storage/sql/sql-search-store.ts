@@ -1,10 +1,7 @@
-import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
-import { loginKey } from '../../credentials/login-key.js';
-import { fail } from '../../errors/index.js';
-import { compileClause, type SearchField, type SearchTarget } from '../../search/compile.js';
+import { sql, type Kysely, type SqlBool } from 'kysely';
 import { flatten, mergeMappings, type MappingProperties } from '../../search/mapping.js';
 import type { SearchQuery } from '../../search/query.js';
-import type { CredentialHit, CredentialSearchFields, SearchPage, SearchResult, SearchStore, UserContent, UserRecord } from '../ports.js';
+import type { SearchPage, SearchResult, SearchStore, UserContent, UserRecord } from '../ports.js';
 import type { SqlDialectName } from './database.js';
 import { guard } from './sql-errors.js';
 import type { Tables } from './tables.js';
@@ -14,35 +11,6 @@ import { userCondition, userOrder } from './user-search-target.js';
 const UNAVAILABLE = 'services.storage.not_connected';
 /** Users re-indexed per transaction when a mapping update adds fields. */
 export const BACKFILL_BATCH = 500;
-
-const COLUMNS = { login: 'c.login_key', kuid: 'c.kuid' } as const;
-
-/** Credentials of one strategy as a search target: logins are compared by their canonical key. */
-function credentialTarget(fields: CredentialSearchFields['query']): SearchTarget {
-  return {
-    field(name): SearchField {
-      const column = Object.hasOwn(fields, name) ? fields[name] : undefined;
-      if (column === undefined) throw fail('services.storage.unknown_field', name, `this strategy's search accepts ${Object.keys(fields).join(', ')}`);
-      return {
-        type: 'keyword',
-        ...(column === 'login' ? { normalize: loginKey } : {}),
-        where: (test) => test(sql.ref(COLUMNS[column])),
-        exists: () => sql<SqlBool>`1 = 1`,
-      };
-    },
-    ids: (values) => sql<SqlBool>`c.login_key in (${sql.join(values.map(loginKey))})`,
-  };
-}
-
-function credentialOrder(query: SearchQuery, fields: CredentialSearchFields['sort']): RawBuilder<unknown> {
-  const keys = query.sort.map(({ field, order }) => {
-    const column = Object.hasOwn(fields, field) ? fields[field] : undefined;
-    if (column === undefined) throw fail('services.storage.unknown_field', field, `this strategy's search sorts by ${Object.keys(fields).join(', ')}`);
-    return sql`${sql.ref(COLUMNS[column])} ${sql.raw(order)}`;
-  });
-  keys.push(sql`c.kuid asc`);
-  return sql.join(keys);
-}
 
 /**
  * Searches on the SQL database (see search-index.ts for the tables and indexes they use).
@@ -106,18 +74,6 @@ export class SqlSearchStore implements SearchStore {
         hits: rows.rows.map((row) => ({ _id: row.id, content: JSON.parse(row.content) as UserContent })),
         total: Number(counted.rows[0]?.total ?? 0),
       };
-    });
-  }
-
-  credentials(strategy: string, query: SearchQuery, page: SearchPage, fields: CredentialSearchFields): Promise<SearchResult<CredentialHit>> {
-    return guard(UNAVAILABLE, async () => {
-      const condition = compileClause(credentialTarget(fields.query), query.query);
-      const order = credentialOrder(query, fields.sort);
-      const [rows, counted] = await Promise.all([
-        sql<CredentialHit>`select c.kuid, c.login from credentials c where c.strategy = ${strategy} and ${condition} order by ${order} limit ${page.size} offset ${page.from}`.execute(this.db),
-        sql<{ total: number | string }>`select count(*) as total from credentials c where c.strategy = ${strategy} and ${condition}`.execute(this.db),
-      ]);
-      return { hits: rows.rows.map((row) => ({ kuid: row.kuid, login: row.login })), total: Number(counted.rows[0]?.total ?? 0) };
     });
   }
 }
