@@ -30,3 +30,4 @@ export { ScrollCursors, scrollDuration, DEFAULT_SCROLL_TTL, MAX_SCROLL_DURATION 
 export { parseMappingBody, BASE_USER_MAPPING, PROFILE_MAPPING, ROLE_MAPPING, type MappingProperties, type FieldType } from './search/mapping.js';
 export type { Clause, SearchQuery, SortKey } from './search/query.js';
 export { SqlSearchStore } from './storage/sql/sql-search-store.js';
+export { PROFILE_FIELDS, ROLE_FIELDS, searchDocuments } from './search/document-search.js';

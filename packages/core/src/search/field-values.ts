@@ -54,7 +54,7 @@ export function coerce(type: FieldType, value: unknown): string | number | null 
 }
 
 /** Every scalar at `path` in `source`; arrays are flattened at any depth, as Elasticsearch does. */
-function valuesAt(source: unknown, path: readonly string[]): unknown[] {
+export function valuesAt(source: unknown, path: readonly string[]): unknown[] {
   if (Array.isArray(source)) return source.flatMap((item) => valuesAt(item, path));
   if (path.length === 0) return source === null || source === undefined ? [] : [source];
   if (typeof source !== 'object' || source === null) return [];

@@ -1,5 +1,7 @@
 import { fail } from '../errors/index.js';
 import type { SearchPage, SearchResult, SettingsStore, SearchStore, UserRecord } from '../storage/ports.js';
+import { searchDocuments } from './document-search.js';
+import type { FlatMapping } from './mapping.js';
 import { parseSearchBody } from './parse-query.js';
 import type { SearchQuery } from './query.js';
 import { DEFAULT_SCROLL_TTL, ScrollCursors, scrollDuration, type Cursor } from './scroll-cursor.js';
@@ -76,6 +78,33 @@ export class SearchService {
     const result = await this.store.users(query, page);
     const next = this.next({ ...cursor, ttl }, query, result);
     return { ...result, scrollId: await this.cursors.issue(next), remaining: Math.max(0, result.total - next.from) };
+  }
+
+  /**
+   * Searches small documents held in memory (profiles, roles): the same query language and
+   * paging, Kuzzle's default size (DOCUMENTS_FETCH_COUNT), and a scroll when asked.
+   * @throws as searchUsers
+   */
+  async searchDocuments<T extends { _id: string }>(kind: string, documents: readonly T[], mapping: FlatMapping, body: unknown, options: SearchOptions): Promise<ScrolledResult<T>> {
+    const query = parseSearchBody(body);
+    const ttl = options.scroll === undefined ? undefined : scrollDuration(options.scroll);
+    const page = pageOf(options, DOCUMENTS_FETCH_COUNT);
+    const result = searchDocuments(documents, query, mapping, page);
+    if (ttl === undefined) return result;
+    return { ...result, scrollId: await this.cursors.issue({ kind, body, from: page.from + result.hits.length, size: page.size, ttl }) };
+  }
+
+  /**
+   * The next page of a scrolled document search.
+   * @throws services.storage.unknown_scroll_id, services.storage.scroll_duration_too_great
+   */
+  async scrollDocuments<T extends { _id: string }>(kind: string, documents: readonly T[], mapping: FlatMapping, scrollId: string, scroll?: string | number): Promise<ScrolledResult<T>> {
+    const cursor = await this.cursors.open(scrollId, kind);
+    const ttl = scroll === undefined ? cursor.ttl : scrollDuration(scroll);
+    const result = searchDocuments(documents, parseSearchBody(cursor.body), mapping, cursor);
+    const from = cursor.from + result.hits.length;
+    const { expiresAt: _expired, ...rest } = cursor;
+    return { ...result, scrollId: await this.cursors.issue({ ...rest, from, ttl }), remaining: Math.max(0, result.total - from) };
   }
 
   /** The cursor of the page after `result`. */

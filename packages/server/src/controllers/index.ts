@@ -5,11 +5,12 @@ import { credentialActions } from './security-credentials.js';
 import { userActions } from './security-users.js';
 import { serverActions } from './server.js';
 import { searchActions } from './security-search.js';
+import { rightsSearchActions } from './security-search-rights.js';
 
 /** Every action this server serves, on every protocol. */
 export function allActions(): ActionDefinition[] {
   const actions: ActionDefinition[] = [...sessionActions, ...selfActions, ...userActions, ...credentialActions];
-  actions.push(...searchActions);
+  actions.push(...searchActions, ...rightsSearchActions);
   actions.push(...serverActions(() => actions));
   return actions;
 }
