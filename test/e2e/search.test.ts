@@ -4,15 +4,7 @@ import type { ApiClient } from '../support/clients.js';
 import { TRANSPORTS } from '../support/clients.js';
 import { failed, firstAdmin, ok } from '../support/fixtures.js';
 import { MODES, startNode, TestStores } from '../support/node.js';
-
-interface Hits {
-  hits: Array<{ _id: string; _source: Record<string, unknown> }>;
-  total: number;
-  scrollId?: string;
-  remaining?: number;
-}
-
-const ids = (result: Hits) => result.hits.map((hit) => hit._id);
+import { ids, type Hits } from '../support/search.js';
 
 for (const mode of MODES) {
   describe(`e2e: user search (${mode})`, () => {
