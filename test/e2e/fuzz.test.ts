@@ -65,7 +65,10 @@ function httpCase(fuzz: Fuzzer, admin: string): string {
   if (fuzz.chance(0.1)) headers.push(`Origin: ${fuzz.pick(['https://evil.test', 'null', fuzz.nastyString().replace(/[\r\n]/g, '')])}`);
   let body = '';
   if (fuzz.chance(0.6)) {
-    const payload = path.startsWith('/_query') ? withToken(fuzz, fuzz.envelope(ACTIONS), admin) : fuzz.chance(0.3) ? { username: 'ivy', password: IVY.password, extra: fuzz.value() } : fuzz.object();
+    // Ivy's real credentials go to the routes that check or store credentials only: elsewhere (an
+    // updateSelf, say) they would be stored as user content, and read back as such.
+    const credentialsRoute = /login|credentials/.test(path);
+    const payload = path.startsWith('/_query') ? withToken(fuzz, fuzz.envelope(ACTIONS), admin) : fuzz.chance(0.3) && credentialsRoute ? { username: 'ivy', password: IVY.password, extra: fuzz.value() } : fuzz.object();
     body = fuzz.mangle(JSON.stringify(payload) ?? 'null');
   }
   if (fuzz.chance(0.15)) {

@@ -4,6 +4,8 @@ import { SUPPORTED_CLAUSES, type Bounds, type Clause, type Scalar, type SearchQu
 
 /** Clauses a query may hold in all, so that one request cannot build an unbounded SQL statement. */
 export const MAX_CLAUSES = 256;
+/** Values (ids, terms) a query may list in all: SQL statements have a bound on parameters. */
+export const MAX_VALUES = 10_000;
 
 const scalar = z.union([z.string().max(4096), z.number(), z.boolean()]);
 const field = z.string().min(1).max(256);
@@ -50,6 +52,14 @@ const only = <V>(record: Record<string, V>): [string, V] => Object.entries(recor
 /** Counts clauses while parsing: past MAX_CLAUSES the query is refused. */
 class Parser {
   private count = 0;
+  private values = 0;
+
+  /** Counts listed values. @throws api.assert.invalid_argument past MAX_VALUES */
+  private listed<T>(values: T[], path: string): T[] {
+    this.values += values.length;
+    if (this.values > MAX_VALUES) throw fail('api.assert.invalid_argument', path, `at most ${MAX_VALUES} values listed in a query`);
+    return values;
+  }
 
   clause(value: unknown, path: string): Clause {
     if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length !== 1) {
@@ -68,14 +78,14 @@ class Parser {
         check(schemas.match_all, body, path);
         return { kind: 'all' };
       case 'ids':
-        return { kind: 'ids', values: check(schemas.ids, body, path).values };
+        return { kind: 'ids', values: this.listed(check(schemas.ids, body, path).values, path) };
       case 'term': {
         const [key, value] = only(check(schemas.term, body, path));
         return { kind: 'term', field: key, values: [typeof value === 'object' ? value.value : value] };
       }
       case 'terms': {
         const [key, values] = only(check(schemas.terms, body, path));
-        return { kind: 'term', field: key, values: values as Scalar[] };
+        return { kind: 'term', field: key, values: this.listed(values as Scalar[], path) };
       }
       case 'match': {
         const [key, value] = only(check(schemas.match, body, path));

@@ -37,7 +37,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     before(async function () {
       this.timeout(60_000);
       place = await sqlPlace(dialect);
-      database = await openSqlDatabase(place.options, silentLogger);
+      // Seeding 20,000 rows may take longer than the 2 s statement timeout of the other store tests.
+      database = await openSqlDatabase({ ...place.options, timeout: 30_000 }, silentLogger);
       const series = dialect === 'postgres'
         ? sql`select g as n from generate_series(1, ${ROWS}) g`
         : sql`with recursive s(n) as (select 1 union all select n + 1 from s where n < ${ROWS}) select n from s`;

@@ -80,6 +80,7 @@ const REFUSALS: Array<[string, unknown, string]> = [
   ['two fields in a term', { query: { term: { city: 'a', age: 1 } } }, 'api.assert.invalid_argument'],
   ['two clauses in one object', { query: { term: { city: 'a' }, prefix: { city: 'b' } } }, 'api.assert.invalid_argument'],
   ['a range option outside the subset', { query: { range: { age: { from: 1 } } } }, 'services.storage.unsupported_query'],
+  ['more than 10,000 listed values', { query: { bool: { should: [{ terms: { city: Array.from({ length: 6000 }, (_, n) => `c${n}`) } }, { ids: { values: Array.from({ length: 6000 }, (_, n) => `u${n}`) } }] } } }, 'api.assert.invalid_argument'],
   ['a term that is no scalar', { query: { term: { city: ['a'] } } }, 'api.assert.invalid_argument'],
 ];
 
