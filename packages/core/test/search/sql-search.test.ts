@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { sql } from 'kysely';
 import { SearchService } from '../../src/search/search-service.js';
 import { parseSearchBody } from '../../src/search/parse-query.js';
 import { openSqlDatabase, type SqlDatabase } from '../../src/storage/sql/database.js';
@@ -174,6 +175,22 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await expectRejection(search.updateUserMapping({ city: { properties: { name: { type: 'keyword' } } } }), 'services.storage.cannot_change_mapping');
       const mapping = await search.updateUserMapping({ address: { properties: { country: { type: 'keyword' } } } });
       expect(mapping).to.deep.include({ profileIds: { type: 'keyword' }, address: { properties: { zip: { type: 'keyword' }, country: { type: 'keyword' } } } });
+    });
+
+    it('finishes a backfill a crash left half done before it answers', async () => {
+      await users.insert({ _id: 'ivo', content: { profileIds: ['default'], zone: 'north' } });
+      await users.insert({ _id: 'jo', content: { profileIds: ['default'], zone: 'north' } });
+      // The state a crash leaves after the mapping update committed and one batch (up to "ivo") was indexed.
+      const mapping = { ...(await search.userMapping()), zone: { type: 'keyword' } };
+      const { profileIds: _base, ...stored } = mapping;
+      await sql`update settings set value = ${JSON.stringify(stored)} where key = 'search:mapping:users'`.execute(database.db);
+      await sql`insert into user_fields (user_id, field, value_text) values ('ivo', 'zone', 'north')`.execute(database.db);
+      await sql`insert into settings (key, value) values ('search:mapping:users:backfill', ${JSON.stringify({ fields: ['zone'], after: 'ivo' })})`.execute(database.db);
+      expect(await found({ query: { term: { zone: 'north' } } })).to.deep.equal(['ivo', 'jo']);
+      const left = await sql<{ n: number | string }>`select count(*) as n from settings where key = 'search:mapping:users:backfill'`.execute(database.db);
+      expect(Number(left.rows[0]!.n)).to.equal(0);
+      await users.delete('ivo');
+      await users.delete('jo');
     });
 
     it('searches credentials by canonical login prefix and term, sorted by login or kuid', async () => {

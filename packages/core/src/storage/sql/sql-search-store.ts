@@ -5,6 +5,7 @@ import type { SearchPage, SearchResult, SearchStore, UserContent, UserRecord } f
 import type { SqlDialectName } from './database.js';
 import { guard } from './sql-errors.js';
 import type { Tables } from './tables.js';
+import { Backfills } from './backfills.js';
 import { UserFieldIndex } from './user-field-index.js';
 import { userCondition, userOrder } from './user-search-target.js';
 
@@ -18,9 +19,11 @@ export const BACKFILL_BATCH = 500;
  */
 export class SqlSearchStore implements SearchStore {
   private readonly fields: UserFieldIndex;
+  private readonly backfills: Backfills;
 
   constructor(private readonly db: Kysely<Tables>, private readonly dialect: SqlDialectName) {
     this.fields = new UserFieldIndex(dialect);
+    this.backfills = new Backfills(dialect);
   }
 
   userMapping(): Promise<MappingProperties> {
@@ -29,39 +32,42 @@ export class SqlSearchStore implements SearchStore {
 
   updateUserMapping(added: MappingProperties): Promise<MappingProperties> {
     return guard(UNAVAILABLE, async () => {
-      const { before, after } = await this.db.transaction().execute(async (trx) => {
+      await this.db.transaction().execute(async (trx) => {
         const current = await this.fields.mapping(trx, 'update');
         const merged = mergeMappings(current.properties, added);
+        const fields = [...flatten(merged).keys()].filter((field) => !current.flat.has(field));
         await this.fields.store(trx, merged);
-        return { before: current.flat, after: flatten(merged) };
+        // The backfill's to-do list commits with the mapping: after a crash, the next search or
+        // update finishes it, so that no search ever answers from a half-indexed field.
+        if (fields.length > 0) await this.backfills.add(trx, fields);
       });
-      const addedFields = [...after.keys()].filter((field) => !before.has(field));
-      if (addedFields.length > 0) await this.backfill(after, addedFields);
+      await this.finishBackfill();
       return (await this.fields.mapping(this.db)).properties;
     });
   }
 
-  /** Indexes `fields` for every user, a batch per transaction, in id order. */
-  private async backfill(mapping: ReturnType<typeof flatten>, fields: string[]): Promise<void> {
-    let after: string | undefined;
-    for (;;) {
-      const last: string | undefined = await this.db.transaction().execute(async (trx) => {
+  /** Indexes the fields of a pending backfill for every user, a batch per transaction, in id order, until none is left. */
+  private async finishBackfill(): Promise<void> {
+    for (let more = true; more;) {
+      more = await this.db.transaction().execute(async (trx) => {
+        const pending = await this.backfills.take(trx);
+        if (pending === null) return false;
         let query = trx.selectFrom('users').select(['id', 'content']).orderBy('id').limit(BACKFILL_BATCH);
-        if (after !== undefined) query = query.where('id', '>', after);
+        if (pending.after !== null) query = query.where('id', '>', pending.after);
         // A user replaced meanwhile waits for its batch (and then indexes with the new mapping).
         if (this.dialect === 'postgres') query = query.forUpdate();
         const rows = await query.execute();
         const users = rows.map((row) => ({ _id: row.id, content: JSON.parse(row.content) as UserContent }));
-        await this.fields.write(trx, users, mapping, false, fields);
-        return rows.at(-1)?.id;
+        await this.fields.write(trx, users, (await this.fields.mapping(trx)).flat, false, pending.fields);
+        await this.backfills.advance(trx, rows.at(-1)?.id ?? null);
+        return true;
       });
-      if (last === undefined) return;
-      after = last;
     }
   }
 
   users(query: SearchQuery, page: SearchPage): Promise<SearchResult<UserRecord>> {
     return guard(UNAVAILABLE, async () => {
+      if (await this.backfills.pending(this.db)) await this.finishBackfill();
       const { flat } = await this.fields.mapping(this.db);
       const condition = userCondition(query, flat);
       const order = userOrder(query, flat);
