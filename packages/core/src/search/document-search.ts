@@ -76,32 +76,55 @@ export function matches(document: Document, clause: Clause, mapping: FlatMapping
   }
 }
 
-/** Compares two documents by the sort keys, then by `_id` (missing values last). */
-function comparator(query: SearchQuery, mapping: FlatMapping): (a: Document, b: Document) => number {
-  const keys = query.sort.map(({ field, order }) => {
+/** The sort keys of a document search: how to pick a document's value for each, and its direction. */
+function sortKeys(query: SearchQuery, mapping: FlatMapping) {
+  return query.sort.map(({ field, order }) => {
     const type = typeOf(mapping, field);
     if (type === 'text') throw fail('services.storage.unknown_field', field, 'a text field cannot be sorted');
     const pick = (document: Document): Value | undefined => {
       const values = valuesOf(document, field, type).sort();
       return order === 'asc' ? values[0] : values.at(-1);
     };
-    return { pick, sign: order === 'asc' ? 1 : -1 };
+    return { pick, type, sign: order === 'asc' ? 1 : -1 };
   });
+}
+
+/** Compares two sort values of one key: missing values last. */
+function compareValues(left: Value | undefined, right: Value | undefined, sign: number): number {
+  if (left === right) return 0;
+  if (left === undefined) return 1;
+  if (right === undefined) return -1;
+  return left < right ? -sign : sign;
+}
+
+/** Compares two documents by the sort keys, then by `_id`. */
+function comparator(keys: ReturnType<typeof sortKeys>): (a: Document, b: Document) => number {
   return (a, b) => {
     for (const { pick, sign } of keys) {
-      const [left, right] = [pick(a), pick(b)];
-      if (left === right) continue;
-      if (left === undefined) return 1;
-      if (right === undefined) return -1;
-      return left < right ? -sign : sign;
+      const order = compareValues(pick(a), pick(b), sign);
+      if (order !== 0) return order;
     }
     return a._id < b._id ? -1 : a._id > b._id ? 1 : 0;
   };
 }
 
+/** Whether a document sorts strictly after the `search_after` values. */
+function isAfter(document: Document, keys: ReturnType<typeof sortKeys>, after: Array<Scalar | null>): boolean {
+  for (const [index, { pick, sign, type }] of keys.entries()) {
+    const given = after[index];
+    const order = compareValues(pick(document), given === null || given === undefined ? undefined : queried(type, given, `search_after.${index}`), sign);
+    if (order !== 0) return order > 0;
+  }
+  return false;
+}
+
 /** The page of `documents` matching `query`, sorted, with the total count. */
 export function searchDocuments<T extends Document>(documents: readonly T[], query: SearchQuery, mapping: FlatMapping, page: { from: number; size: number }): SearchResult<T> {
   for (const field of fieldsOf(query.query)) typeOf(mapping, field);
-  const found = documents.filter((document) => matches(document, query.query, mapping)).sort(comparator(query, mapping));
+  const keys = sortKeys(query, mapping);
+  const after = query.searchAfter;
+  const found = documents
+    .filter((document) => matches(document, query.query, mapping) && (after === undefined || isAfter(document, keys, after)))
+    .sort(comparator(keys));
   return { hits: found.slice(page.from, page.from + page.size), total: found.length };
 }

@@ -158,10 +158,11 @@ function parseSort(value: unknown): SortKey[] {
   });
 }
 
-const bodySchema = z.object({ query: z.unknown().optional(), sort: z.unknown().optional() });
+const bodySchema = z.object({ query: z.unknown().optional(), sort: z.unknown().optional(), search_after: z.array(z.union([scalar, z.null()])).max(16).optional() });
+const BODY_KEYS = ['query', 'sort', 'search_after'];
 
 /**
- * Reads a search body (`{query, sort}`) of Elasticsearch's query DSL into the subset we serve.
+ * Reads a search body (`{query, sort, search_after}`) of Elasticsearch's query DSL into the subset we serve.
  * @throws services.storage.unsupported_query naming a clause or body key outside the subset
  *   (`query.bool.must.0.wildcard`, `aggregations`)
  * @throws api.assert.invalid_argument naming the place of a malformed clause
@@ -169,9 +170,13 @@ const bodySchema = z.object({ query: z.unknown().optional(), sort: z.unknown().o
 export function parseSearchBody(body: unknown): SearchQuery {
   if (body === undefined || body === null) return { query: { kind: 'all' }, sort: [] };
   if (typeof body !== 'object' || Array.isArray(body)) throw fail('api.assert.invalid_argument', 'body', 'an object');
-  const unknown = Object.keys(body).find((key) => key !== 'query' && key !== 'sort');
-  if (unknown !== undefined) throw fail('services.storage.unsupported_query', unknown, 'query, sort');
-  const { query, sort } = bodySchema.parse(body);
+  const unknown = Object.keys(body).find((key) => !BODY_KEYS.includes(key));
+  if (unknown !== undefined) throw fail('services.storage.unsupported_query', unknown, BODY_KEYS.join(', '));
+  const { query, sort, search_after: searchAfter } = check(bodySchema, body, 'body');
   const empty = query === undefined || (typeof query === 'object' && query !== null && Object.keys(query).length === 0);
-  return { query: empty ? { kind: 'all' } : new Parser().clause(query, 'query'), sort: parseSort(sort) };
+  const parsed: SearchQuery = { query: empty ? { kind: 'all' } : new Parser().clause(query, 'query'), sort: parseSort(sort) };
+  if (searchAfter === undefined) return parsed;
+  // As Elasticsearch: one value per sort key.
+  if (searchAfter.length !== parsed.sort.length || parsed.sort.length === 0) throw fail('api.assert.invalid_argument', 'search_after', 'one value per sort key (and a sort)');
+  return { ...parsed, searchAfter };
 }

@@ -33,6 +33,8 @@ export interface SortKey {
 export interface SearchQuery {
   query: Clause;
   sort: SortKey[];
+  /** Elasticsearch's `search_after`: one value per sort key (null: missing); hits sort strictly after them. */
+  searchAfter?: Array<Scalar | null>;
 }
 
 /** The clauses we serve, for error messages. */

@@ -5,7 +5,8 @@ import type { FlatMapping } from '../../src/search/mapping.js';
 import { parseSearchBody } from '../../src/search/parse-query.js';
 import { credentialOrder, credentialTarget } from '../../src/storage/sql/credential-search-target.js';
 import { openSqlDatabase, type SqlDatabase } from '../../src/storage/sql/database.js';
-import { userCondition, userOrder } from '../../src/storage/sql/user-search-target.js';
+import { userCondition } from '../../src/storage/sql/user-search-target.js';
+import { userOrder } from '../../src/storage/sql/user-sort.js';
 import { silentLogger, sqlPlace, type SqlPlace } from '../storage/fixtures.js';
 
 const ROWS = 20_000;

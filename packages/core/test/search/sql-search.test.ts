@@ -62,6 +62,10 @@ const CASES: Array<[string, unknown, string[]]> = [
   ['sort on a keyword, then _id', { sort: ['city', { _id: 'desc' }] }, ['hal', 'bob', 'dee', 'cyd', 'ann', 'eve', 'Gus', 'fay']],
   ['sort on an array field: least value asc', { query: { exists: { field: 'tags' } }, sort: { tags: 'asc' } }, ['ann', 'bob', 'cyd']],
   ['sort on an array field: greatest value desc', { query: { exists: { field: 'tags' } }, sort: [{ tags: 'desc' }] }, ['cyd', 'ann', 'bob']],
+  ['search_after on _id', { sort: ['_id'], search_after: ['dee'] }, ['eve', 'fay', 'hal']],
+  ['search_after on a number then _id', { sort: [{ age: 'desc' }, '_id'], search_after: [31, 'ann'] }, ['bob', 'dee', 'eve', 'hal']],
+  ['search_after a missing value', { sort: [{ age: 'desc' }, '_id'], search_after: [null, 'cyd'] }, ['hal']],
+  ['search_after on a keyword, ties skipped', { query: { exists: { field: 'city' } }, sort: ['city'], search_after: ['Nice'] }, ['ann', 'cyd', 'eve', 'Gus']],
 ];
 
 /** Bodies → the error id they must be refused with. */
@@ -82,6 +86,8 @@ const REFUSALS: Array<[string, unknown, string]> = [
   ['two clauses in one object', { query: { term: { city: 'a' }, prefix: { city: 'b' } } }, 'api.assert.invalid_argument'],
   ['a range option outside the subset', { query: { range: { age: { from: 1 } } } }, 'services.storage.unsupported_query'],
   ['more than 10,000 listed values', { query: { bool: { should: [{ terms: { city: Array.from({ length: 6000 }, (_, n) => `c${n}`) } }, { ids: { values: Array.from({ length: 6000 }, (_, n) => `u${n}`) } }] } } }, 'api.assert.invalid_argument'],
+  ['search_after without as many values as sort keys', { sort: ['_id'], search_after: ['a', 'b'] }, 'api.assert.invalid_argument'],
+  ['search_after with a word for a number', { sort: ['age'], search_after: ['old'] }, 'api.assert.invalid_argument'],
   ['a term that is no scalar', { query: { term: { city: ['a'] } } }, 'api.assert.invalid_argument'],
 ];
 

@@ -7,7 +7,8 @@ import { guard } from './sql-errors.js';
 import type { Tables } from './tables.js';
 import { Backfills } from './backfills.js';
 import { UserFieldIndex } from './user-field-index.js';
-import { userCondition, userOrder } from './user-search-target.js';
+import { userCondition } from './user-search-target.js';
+import { userAfter, userOrder } from './user-sort.js';
 
 const UNAVAILABLE = 'services.storage.not_connected';
 /** Users re-indexed per transaction when a mapping update adds fields. */
@@ -71,7 +72,7 @@ export class SqlSearchStore implements SearchStore {
       const { flat } = await this.fields.mapping(this.db);
       const condition = userCondition(query, flat);
       const order = userOrder(query, flat);
-      const keyset = page.after === undefined ? sql<SqlBool>`1 = 1` : sql<SqlBool>`u.id > ${page.after}`;
+      const keyset = page.after === undefined ? userAfter(query, flat) : sql<SqlBool>`u.id > ${page.after}`;
       const [rows, counted] = await Promise.all([
         sql<{ id: string; content: string }>`select u.id, u.content from users u where ${condition} and ${keyset} order by ${order} limit ${page.size} offset ${page.after === undefined ? page.from : 0}`.execute(this.db),
         sql<{ total: number | string }>`select count(*) as total from users u where ${condition}`.execute(this.db),

@@ -1,4 +1,4 @@
-import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { sql, type SqlBool } from 'kysely';
 import { compileClause, type Condition, type SearchField, type SearchTarget } from '../../search/compile.js';
 import { isNumeric } from '../../search/field-values.js';
 import type { FlatMapping } from '../../search/mapping.js';
@@ -47,38 +47,6 @@ export function userTarget(mapping: FlatMapping): SearchTarget {
     },
     ids: (values) => sql<SqlBool>`u.id in (${sql.join(values)})`,
   };
-}
-
-/**
- * The ORDER BY of a user search: the sort keys, then `_id` so that pages never overlap. A
- * field holding several values sorts by its least (asc) or greatest (desc), and users without
- * a value come last, as in Elasticsearch.
- * @throws services.storage.unknown_field for an unmapped field, a text field or `_score`
- */
-export function userOrder(query: SearchQuery, mapping: FlatMapping): RawBuilder<unknown> {
-  const keys: RawBuilder<unknown>[] = [];
-  for (const { field, order } of query.sort) {
-    const direction = sql.raw(order);
-    const aggregate = sql.raw(order === 'asc' ? 'min' : 'max');
-    if (field === '_id') {
-      keys.push(sql`u.id ${direction}`);
-      continue;
-    }
-    if (field === '_score') throw fail('services.storage.unknown_field', '_score', 'results have no relevance score here; sort by a field');
-    let value: RawBuilder<unknown>;
-    if (field === 'profileIds') {
-      value = sql`(select ${aggregate}(p.profile_id) from user_profiles p where p.user_id = u.id)`;
-    } else {
-      const type = mapping.get(field);
-      if (type === undefined) throw fail('services.storage.unknown_field', field, 'it is not in the user mapping (security:updateUserMapping adds it)');
-      if (type === 'text') throw fail('services.storage.unknown_field', field, 'a text field cannot be sorted; map a keyword field for sorting');
-      const column = sql.raw(isNumeric(type) ? 'value_number' : 'value_text');
-      value = sql`(select ${aggregate}(f.${column}) from user_fields f where f.user_id = u.id and f.field = ${field})`;
-    }
-    keys.push(sql`${value} ${direction} nulls last`);
-  }
-  if (!query.sort.some((key) => key.field === '_id')) keys.push(sql`u.id asc`);
-  return sql.join(keys);
 }
 
 /** The WHERE condition of a user search. */
