@@ -35,14 +35,13 @@ for (const mode of MODES) {
     for (const [name, Protocol] of [['WebSocket', WebSocket], ['Http', Http]] as const) {
       describe(`over its ${name} protocol`, () => {
         let kuzzle: InstanceType<typeof Kuzzle>;
-
-        beforeEach(async () => {
+        // One logged-in SDK for the whole protocol: these searches only read.
+        before(async () => {
           kuzzle = new Kuzzle(new Protocol('127.0.0.1', { port }));
           await kuzzle.connect();
           await kuzzle.auth.login('local', ADMIN);
         });
-
-        afterEach(() => kuzzle.disconnect());
+        after(() => kuzzle.disconnect());
 
         it('searches users, and scrolls with SearchResult.next', async () => {
           const first = await kuzzle.security.searchUsers({ query: { term: { team: 'red' } } }, { size: 2, scroll: '10s' });
