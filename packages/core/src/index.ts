@@ -29,3 +29,10 @@ export { validateRole, type ActionCatalogue } from './security/role-validation.j
 export { validateProfile } from './security/profile-validation.js';
 export { RoleService, PROTECTED_IDS, type WriteMode } from './security/role-service.js';
 export { ProfileService, type ProfileWriteMode, type OnAssignedUsers } from './security/profile-service.js';
+export { SearchService, DOCUMENTS_FETCH_COUNT, pageOf, type SearchOptions, type ScrolledResult } from './search/search-service.js';
+export { parseSearchBody } from './search/parse-query.js';
+export { ScrollCursors, scrollDuration, DEFAULT_SCROLL_TTL, MAX_SCROLL_DURATION } from './search/scroll-cursor.js';
+export { parseMappingBody, BASE_USER_MAPPING, PROFILE_MAPPING, ROLE_MAPPING, type MappingProperties, type FieldType } from './search/mapping.js';
+export type { Clause, SearchQuery, SortKey } from './search/query.js';
+export { SqlSearchStore } from './storage/sql/sql-search-store.js';
+export { PROFILE_FIELDS, ROLE_FIELDS, searchDocuments } from './search/document-search.js';

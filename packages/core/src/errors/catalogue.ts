@@ -25,6 +25,14 @@ export const ERRORS = {
   // services (1)
   'services.storage.not_connected': { status: 503, code: code(1, 1, 24), message: 'The database is unavailable.', description: 'The SQL database did not answer in time; retry later.' },
   'services.storage.not_found': { status: 404, code: code(1, 1, 11), message: 'Document "%s" not found in "%s".', description: 'The requested record does not exist.' },
+  // services.storage: search (Kuzzle's ids where Kuzzle has them)
+  'services.storage.get_limit_exceeded': { status: 413, code: code(1, 1, 3), message: 'The number of documents returned by this request exceeds the configured server limit.', description: 'A search asked for more than 10,000 documents at once (size, or from + size: page with scroll instead), or mGetUsers for more ids than limits.documentsFetchCount.' },
+  'services.storage.unknown_scroll_id': { status: 404, code: code(1, 1, 14), message: 'Non-existing or expired scroll identifier.', description: 'The scroll id is malformed, was not issued by this cluster, or has expired.' },
+  'services.storage.invalid_mapping': { status: 400, code: code(1, 1, 21), message: 'Invalid mapping property "mappings.%s".%s', description: 'A mapping names a field type search does not know, or holds a property other than type and properties.' },
+  'services.storage.cannot_change_mapping': { status: 400, code: code(1, 1, 26), message: 'Field "%s" already has a mapping, and it cannot be changed', description: 'A mapping update would change the type of a mapped field (fields can only be added, as in Elasticsearch), or change a fixed mapping.' },
+  'services.storage.scroll_duration_too_great': { status: 400, code: code(1, 1, 44), message: 'Scroll duration "%s" is too great.', description: 'The scroll argument is not a duration, or is longer than the maximum scroll duration (1 minute).' },
+  'services.storage.unsupported_query': { status: 400, code: code(1, 1, 160), message: 'The search clause "%s" is not supported (supported: %s).', description: 'A search body uses a part of the Elasticsearch query language outside the subset Portcullis translates to SQL; the message names it.' },
+  'services.storage.unknown_field': { status: 400, code: code(1, 1, 161), message: 'The field "%s" cannot be searched: %s.', description: 'A search names a field that is not in the mapping (add it with security:updateUserMapping first), or uses it in a way its type does not allow (sorting a text field).' },
   'services.cache.not_connected': { status: 503, code: code(1, 3, 3), message: 'The session store is unavailable.', description: 'The session store (Redis, or the SQL database in embedded mode) did not answer in time; retry later.' },
 
   // api (2)
@@ -113,7 +121,6 @@ export const ERRORS = {
   'security.cookie.invalid': { status: 401, code: code(7, 7, 1), message: 'Invalid cookie.', description: 'The Cookie header cannot be parsed.' },
 
   // issue 10: user batches (security:mGetUsers, security:mDeleteUsers)
-  'services.storage.get_limit_exceeded': { status: 413, code: code(1, 1, 3), message: 'The number of documents returned by this request exceeds the configured server limit.', description: 'More ids than limits.documentsFetchCount were asked for at once.' },
   'services.storage.write_limit_exceeded': { status: 413, code: code(1, 1, 4), message: 'The number of documents edited by this request exceeds the configured server limit.', description: 'More ids than limits.documentsWriteCount (mDeleteUsers, mDeleteRoles, mDeleteProfiles) were given at once; nothing was changed.' },
   'services.storage.incomplete_delete': { status: 206, code: code(1, 1, 9), message: 'Couldn\'t delete all the requested documents: %s', description: 'Some of the records a multiple deletion names could not be deleted (props[0] lists each with its error id); the others were deleted, and the envelope\'s result lists them.' },
 } as const satisfies Record<string, ErrorDefinition>;

@@ -1,7 +1,7 @@
 import type { Strategy } from 'passport-strategy';
 import type { z } from 'zod';
 import type { Logger } from 'pino';
-import type { CredentialInsertResult, CredentialRecord, ExpectedCredential, UserContent, UserRecord } from '../storage/ports.js';
+import type { CredentialHit, CredentialInsertResult, CredentialRecord, CredentialSearchFields, ExpectedCredential, SearchPage, SearchResult, UserContent, UserRecord } from '../storage/ports.js';
 
 /**
  * The request a Passport strategy sees: built by the core from the API request, whatever the
@@ -49,6 +49,14 @@ export interface StrategyCredentials {
   /** With `expected`, writes only while the record still holds that login and data (false otherwise). */
   update(record: Omit<CredentialRecord, 'strategy'>, expected?: ExpectedCredential): Promise<boolean | 'login_taken'>;
   delete(kuid: string): Promise<boolean>;
+  /**
+   * The strategy's credentials matching a search body of Elasticsearch's query DSL (the subset
+   * of search/parse-query.ts), over the fields `fields` exposes under the names clients know
+   * (logins are compared by their canonical key, as at login). Never returns private data.
+   * Optional so that contexts built by hand (tests) may leave it out.
+   * @throws services.storage.unsupported_query, services.storage.unknown_field, api.assert.invalid_argument
+   */
+  search?(body: unknown, page: SearchPage, fields: CredentialSearchFields): Promise<SearchResult<CredentialHit>>;
 }
 
 /**
@@ -163,6 +171,12 @@ export interface StrategyPlugin {
   getInfo?(kuid: string): Promise<CredentialInfo | null>;
   /** Credentials by strategy-side id (a username), or null. */
   getById?(id: string): Promise<CredentialInfo | null>;
+  /**
+   * security:searchUsersByCredentials: the strategy's credentials matching an Elasticsearch
+   * search body (`{query, sort}`), each described as getInfo does (with its `kuid`). Optional:
+   * without it the action fails with plugin.strategy.missing_optional_method.
+   */
+  search?(body: unknown, page: { from: number; size: number }): Promise<SearchResult<CredentialInfo>>;
   afterRegister?(strategy: Strategy): void | Promise<void>;
   /** Releases what the plugin holds (connections, timers) when it is unregistered. */
   close?(): Promise<void>;
@@ -172,4 +186,4 @@ export interface StrategyPlugin {
 export type StrategyFactory = (context: StrategyContext) => StrategyPlugin | Promise<StrategyPlugin>;
 
 export const REQUIRED_METHODS = ['createPassportStrategy', 'verify', 'exists', 'validate', 'create', 'update', 'delete'] as const;
-export const OPTIONAL_METHODS = ['prepare', 'getInfo', 'getById', 'afterRegister', 'close'] as const;
+export const OPTIONAL_METHODS = ['prepare', 'getInfo', 'getById', 'search', 'afterRegister', 'close'] as const;

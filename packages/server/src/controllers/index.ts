@@ -7,12 +7,15 @@ import { userBatchActions } from './security-users-batch.js';
 import { serverActions } from './server.js';
 import { roleActions } from './security-roles.js';
 import { profileActions } from './security-profiles.js';
+import { searchActions } from './security-search.js';
+import { rightsSearchActions } from './security-search-rights.js';
 
 /** Every action this server serves, on every protocol. */
 export function allActions(): ActionDefinition[] {
   const actions: ActionDefinition[] = [...sessionActions, ...selfActions, ...userActions, ...credentialActions];
   actions.push(...userBatchActions);
   actions.push(...roleActions, ...profileActions);
+  actions.push(...searchActions, ...rightsSearchActions);
   actions.push(...serverActions(() => actions));
   return actions;
 }

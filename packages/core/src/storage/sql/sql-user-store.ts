@@ -1,17 +1,24 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { UserContent, UserRecord, UserStore } from '../ports.js';
+import type { SqlDialectName } from './database.js';
 import { guard } from './sql-errors.js';
 import type { Tables } from './tables.js';
+import { UserFieldIndex } from './user-field-index.js';
 
 const UNAVAILABLE = 'services.storage.not_connected';
 
 /**
  * Users as JSON text, with their profile ids copied to `user_profiles` in the same transaction
- * so that {@link SqlUserStore.existsWithProfile} is an indexed query on either dialect.
+ * so that {@link SqlUserStore.existsWithProfile} is an indexed query on either dialect, and the
+ * fields of the user mapping copied to `user_fields` (see search-index.ts) for search.
  * Every method throws services.storage.not_connected when the database does not answer in time.
  */
 export class SqlUserStore implements UserStore {
-  constructor(private readonly db: Kysely<Tables>) {}
+  private readonly fields: UserFieldIndex;
+
+  constructor(private readonly db: Kysely<Tables>, dialect: SqlDialectName = 'sqlite') {
+    this.fields = new UserFieldIndex(dialect);
+  }
 
   get(id: string): Promise<UserRecord | null> {
     return guard(UNAVAILABLE, async () => {
@@ -28,6 +35,7 @@ export class SqlUserStore implements UserStore {
         .executeTakeFirst();
       if ((result.numInsertedOrUpdatedRows ?? 0n) === 0n) return false;
       await insertProfiles(trx, user);
+      await this.fields.write(trx, [user], (await this.fields.mapping(trx, 'share')).flat, true);
       return true;
     }));
   }
@@ -41,6 +49,7 @@ export class SqlUserStore implements UserStore {
       if (result.numUpdatedRows === 0n) return false;
       await trx.deleteFrom('user_profiles').where('user_id', '=', user._id).execute();
       await insertProfiles(trx, user);
+      await this.fields.write(trx, [user], (await this.fields.mapping(trx, 'share')).flat, false);
       return true;
     }));
   }
@@ -48,6 +57,7 @@ export class SqlUserStore implements UserStore {
   delete(id: string): Promise<boolean> {
     return guard(UNAVAILABLE, () => this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('user_profiles').where('user_id', '=', id).execute();
+      await trx.deleteFrom('user_fields').where('user_id', '=', id).execute();
       const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
       return result.numDeletedRows > 0n;
     }));
