@@ -20,8 +20,6 @@ export interface SdkSuite {
   node: Portcullis;
   /** Logged in as {@link ROOT}. */
   kuzzle: SdkClient;
-  /** What `server.adminExists` said before the first administrator was created. */
-  adminExistedBefore: boolean;
   /** The answer of `security.createFirstAdmin`. */
   firstAdmin: { _id: string; _source: Record<string, unknown> };
   /** A new SDK client on the same protocol, logged in (closed after the scenario). */
@@ -53,11 +51,10 @@ export function sdkSuites(title: string, scenarios: (suite: () => SdkSuite) => v
             return client;
           };
           const kuzzle = await connect();
-          const adminExistedBefore = await kuzzle.server.adminExists();
           const created = await kuzzle.security.createFirstAdmin('root', { content: { name: 'Root' }, credentials: { local: ROOT } });
           await kuzzle.auth.login('local', ROOT);
           current = {
-            mode, protocol, node, kuzzle, adminExistedBefore,
+            mode, protocol, node, kuzzle,
             firstAdmin: { _id: created._id, _source: created._source as Record<string, unknown> },
             connect: async () => {
               const client = await connect();
