@@ -16,19 +16,19 @@ function expectFrame(frame: Frame): void {
 sdkSuites('e2e: the server controller through the Kuzzle SDK 7', (suite) => {
   it('adminExists says that the administrator made by createFirstAdmin exists', async () => {
     const { kuzzle } = suite();
-    expect(await kuzzle.server.adminExists()).to.equal(true);
+    expect(await kuzzle.server.adminExists({})).to.equal(true);
   });
 
   it('now answers the server time', async () => {
     const { kuzzle } = suite();
-    const now = await kuzzle.server.now();
+    const now = await kuzzle.server.now({});
     expect(now).to.be.a('number');
     expect(Math.abs(now - Date.now())).to.be.below(5000);
   });
 
   it('info answers Kuzzle\'s serverInfo shape, without a secret', async () => {
     const { kuzzle } = suite();
-    const info = await kuzzle.server.info();
+    const info = await kuzzle.server.info({});
     expect(info).to.have.nested.property('serverInfo.kuzzle.version').that.is.a('string');
     expect(info).to.have.nested.property('serverInfo.kuzzle.nodeVersion', process.version);
     expect(info).to.have.nested.property('serverInfo.services').that.is.an('object');
@@ -37,14 +37,14 @@ sdkSuites('e2e: the server controller through the Kuzzle SDK 7', (suite) => {
 
   it('getConfig answers the running configuration with every secret removed', async () => {
     const { kuzzle } = suite();
-    const config = await kuzzle.server.getConfig();
+    const config = await kuzzle.server.getConfig({});
     expect(config).to.have.nested.property('limits.loginsPerSecond', 1000);
     expect(JSON.stringify(config)).to.not.include(JWT_SECRET);
   });
 
   it('capabilities answers the limits a client should expect', async () => {
     const { kuzzle } = suite();
-    const capabilities = await kuzzle.server.capabilities();
+    const capabilities = await kuzzle.server.capabilities({});
     expect(capabilities).to.have.property('version').that.is.a('string');
     expect(capabilities).to.have.nested.property('limits.loginsPerSecond', 1000);
     expect(JSON.stringify(capabilities)).to.not.include(JWT_SECRET);
@@ -53,12 +53,12 @@ sdkSuites('e2e: the server controller through the Kuzzle SDK 7', (suite) => {
   it('getLastStats, getAllStats and getStats answer Kuzzle\'s statistics frames', async () => {
     const { kuzzle } = suite();
     const start = Date.now() - 60_000;
-    const last = (await kuzzle.server.getLastStats()) as Frame;
+    const last = (await kuzzle.server.getLastStats({})) as Frame;
     expectFrame(last);
-    const all = (await kuzzle.server.getAllStats()) as { hits: Frame[]; total: number };
+    const all = (await kuzzle.server.getAllStats({})) as { hits: Frame[]; total: number };
     expect(all.total).to.equal(all.hits.length);
     all.hits.forEach(expectFrame);
-    const ranged = (await kuzzle.server.getStats(start, Date.now() + 1000)) as { hits: Frame[]; total: number };
+    const ranged = (await kuzzle.server.getStats(start, Date.now() + 1000, {})) as { hits: Frame[]; total: number };
     expect(ranged.total).to.equal(ranged.hits.length);
     for (const frame of ranged.hits) {
       expectFrame(frame);
@@ -70,6 +70,6 @@ sdkSuites('e2e: the server controller through the Kuzzle SDK 7', (suite) => {
     const { kuzzle, connectAs } = suite();
     await kuzzle.security.createUser('sdk-plain', { content: { profileIds: ['default'] }, credentials: { local: { username: 'sdk-plain', password: 'sdk-plain-password' } } });
     const plain = await connectAs('sdk-plain', 'sdk-plain-password');
-    await refusedWith(plain.server.getConfig(), 'security.rights.forbidden', 403);
+    await refusedWith(plain.server.getConfig({}), 'security.rights.forbidden', 403);
   });
 });

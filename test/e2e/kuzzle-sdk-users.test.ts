@@ -34,7 +34,7 @@ sdkSuites('e2e: users through the Kuzzle SDK 7', (suite) => {
     const { kuzzle, firstAdmin } = suite();
     expect(firstAdmin).to.deep.include({ _id: 'root' });
     expect(firstAdmin._source).to.deep.include({ profileIds: ['admin'], name: 'Root' });
-    expect(await kuzzle.server.adminExists()).to.equal(true);
+    expect(await kuzzle.server.adminExists({})).to.equal(true);
     await refusedWith(kuzzle.security.createFirstAdmin('root2', { content: {}, credentials: { local: { username: 'root2', password: 'root2-password-long' } } }), 'api.process.admin_exists', 412);
   });
 
