@@ -116,4 +116,13 @@ sdkSuites('e2e: profiles through the Kuzzle SDK 7', (suite) => {
     expect(await kuzzle.security.checkRights('sdk-agent', { controller: 'security', action: 'getUser' })).to.equal(false);
     expect((await agent.auth.getCurrentUser())._id).to.equal('sdk-agent');
   });
+
+  it('refuses a change that would leave nobody able to manage rights, and changes nothing', async () => {
+    const { kuzzle } = suite();
+    await refusedWith(kuzzle.security.updateUser('root', { profileIds: ['default'] }), 'security.rights.last_administrator', 412);
+    expect((await kuzzle.security.getUser('root'))._source).to.deep.include({ profileIds: ['admin'] });
+    await refusedWith(kuzzle.security.updateRole('admin', { controllers: SELF }), 'security.rights.last_administrator', 412);
+    expect((await kuzzle.security.getRole('admin')).controllers).to.deep.equal({ '*': { actions: { '*': true } } });
+    expect((await kuzzle.auth.getCurrentUser())._id).to.equal('root');
+  });
 });
