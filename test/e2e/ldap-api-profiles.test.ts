@@ -3,8 +3,8 @@ import type { Portcullis } from '@portcullis/server';
 import { TRANSPORTS, type ApiClient } from '../support/clients.js';
 import { failed, firstAdmin, ok } from '../support/fixtures.js';
 import { MODES, startNode, TestStores } from '../support/node.js';
-import { startSlapd, type Slapd } from '../support/slapd.js';
-import { GROUPS, GROUPS_DN, PEOPLE_DN, SERVICE, USERS } from '../support/slapd-fixture.js';
+import { ldapPluginConfig, startSlapd, type Slapd } from '../support/slapd.js';
+import { GROUPS, USERS } from '../support/slapd-fixture.js';
 
 type Right = { controller: string; action: string; index: string; collection: string; value: string };
 const rightKey = (right: Right) => `${right.controller}:${right.action}:${right.index}:${right.collection}:${right.value}`;
@@ -22,16 +22,8 @@ const PROFILES = {
 };
 
 /** Provisioning maps the `staff` group (by cn) and `devs` (by DN) to profiles that do not exist at start. */
-const ldapConfig = (slapd: Slapd) => ({
-  url: slapd.url,
-  bindDN: SERVICE.dn,
-  bindCredentials: SERVICE.password,
-  searchBase: PEOPLE_DN,
-  connectTimeout: 1000,
-  timeout: 1000,
-  groupSearch: { base: GROUPS_DN, filter: '(|(member={{dn}})(memberUid={{username}}))' },
-  provisioning: { enabled: true, defaultProfiles: ['directory-base'], groupProfiles: { staff: ['helpdesk'], [GROUPS.devs.dn]: ['builders'] } },
-});
+const ldapConfig = (slapd: Slapd) =>
+  ldapPluginConfig(slapd, { enabled: true, defaultProfiles: ['directory-base'], groupProfiles: { staff: ['helpdesk'], [GROUPS.devs.dn]: ['builders'] } });
 
 describe('e2e: ldap group mapping to profiles created through the API', function () {
   let slapd: Slapd;
