@@ -88,13 +88,14 @@ sdkSuites('e2e: profiles through the Kuzzle SDK 7', (suite) => {
     expect((await kuzzle.security.getProfile('sdk-held')).policies).to.deep.equal([{ roleId: 'sdk-self' }]);
   });
 
-  it('getProfileMapping and updateProfileMapping: a field added to the mapping is read back', async () => {
+  it('getProfileMapping answers Kuzzle\'s fixed profile mapping; updateProfileMapping may restate it, not change it', async () => {
     const { kuzzle } = suite();
-    const before = await kuzzle.security.getProfileMapping();
-    expect(before.mapping).to.have.property('policies');
-    expect(before.mapping).to.not.have.property('sdkNote');
-    await kuzzle.security.updateProfileMapping({ properties: { sdkNote: { type: 'keyword' } } });
-    expect((await kuzzle.security.getProfileMapping()).mapping).to.have.deep.property('sdkNote', { type: 'keyword' });
+    const { mapping } = await kuzzle.security.getProfileMapping();
+    expect(mapping).to.have.deep.property('tags', { type: 'keyword' });
+    expect(mapping).to.have.nested.deep.property('policies.properties.roleId', { type: 'keyword' });
+    await kuzzle.security.updateProfileMapping({ properties: { tags: { type: 'keyword' } } });
+    await refusedWith(kuzzle.security.updateProfileMapping({ properties: { tags: { type: 'integer' } } }), 'services.storage.cannot_change_mapping', 400);
+    expect((await kuzzle.security.getProfileMapping()).mapping).to.deep.equal(mapping);
   });
 
   it('a user holding an API-made profile gets exactly its rights, and a role change applies at once', async () => {
