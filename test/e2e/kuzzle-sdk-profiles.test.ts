@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import { idsOf, refusedWith, sdkSuites } from '../support/sdk.js';
+import { rightKey, type Right } from '../support/rights.js';
 
 const LOOKUP = { security: { actions: { getUser: true, searchUsers: true } } };
 const SELF = { auth: { actions: { getMyRights: true, getCurrentUser: true } } };
-type Right = { controller: string; action: string; index: string; collection: string; value: string };
-const rightKey = (right: Right) => `${right.controller}:${right.action}:${right.index}:${right.collection}:${right.value}`;
 
 /** kuzzle.security's profile methods, and what a profile made through them allows. */
 sdkSuites('e2e: profiles through the Kuzzle SDK 7', (suite) => {

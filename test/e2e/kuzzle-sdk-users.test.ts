@@ -1,11 +1,10 @@
 import { expect } from 'chai';
 import { idsOf, refusedWith, rejection, ROOT, sdkSuites, type SdkClient } from '../support/sdk.js';
+import { rightKey, type Right } from '../support/rights.js';
 
 const TEAM_MAPPING = { properties: { team: { type: 'keyword' }, rank: { type: 'integer' } } };
 const BLUE = ['sdk-blue-1', 'sdk-blue-2', 'sdk-blue-3', 'sdk-blue-4', 'sdk-blue-5'];
 const RED = ['sdk-red-1', 'sdk-red-2'];
-type Right = { controller: string; action: string; index: string; collection: string; value: string };
-const rightKey = (right: Right) => `${right.controller}:${right.action}:${right.index}:${right.collection}:${right.value}`;
 
 /** Every page of a search, by following the SDK's `next()` (from/size, or scrollUsers with `scroll`). */
 async function allPages(first: { hits: Array<{ _id: string }>; next(): Promise<unknown> }): Promise<string[]> {

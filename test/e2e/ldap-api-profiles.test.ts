@@ -3,11 +3,10 @@ import type { Portcullis } from '@portcullis/server';
 import { TRANSPORTS, type ApiClient } from '../support/clients.js';
 import { failed, firstAdmin, ok } from '../support/fixtures.js';
 import { MODES, startNode, TestStores } from '../support/node.js';
+import { rightKey, type Right } from '../support/rights.js';
 import { ldapPluginConfig, startSlapd, type Slapd } from '../support/slapd.js';
 import { GROUPS, USERS } from '../support/slapd-fixture.js';
 
-type Right = { controller: string; action: string; index: string; collection: string; value: string };
-const rightKey = (right: Right) => `${right.controller}:${right.action}:${right.index}:${right.collection}:${right.value}`;
 
 /** Profiles made through the API, then named by the directory mapping (which is checked only at login). */
 const ROLES = {
