@@ -91,7 +91,7 @@ sdkSuites('e2e: profiles through the Kuzzle SDK 7', (suite) => {
     const { kuzzle } = suite();
     const { mapping } = await kuzzle.security.getProfileMapping();
     expect(mapping).to.have.deep.property('tags', { type: 'keyword' });
-    expect(mapping).to.have.nested.deep.property('policies.properties.roleId', { type: 'keyword' });
+    expect(mapping).to.have.deep.nested.property('policies.properties.roleId', { type: 'keyword' });
     await kuzzle.security.updateProfileMapping({ properties: { tags: { type: 'keyword' } } });
     await refusedWith(kuzzle.security.updateProfileMapping({ properties: { tags: { type: 'integer' } } }), 'services.storage.cannot_change_mapping', 400);
     expect((await kuzzle.security.getProfileMapping()).mapping).to.deep.equal(mapping);
