@@ -170,6 +170,7 @@ npm run bench:compare -- main   # before/after: the current-user loads on a buil
 Variables: \`BENCH_PHASES\` (\`core\`, \`search\` or both, comma-separated; default both), \`BENCH_SECONDS\` (measured seconds per round, default 5), \`BENCH_ROUNDS\` (default 5), \`BENCH_WARMUP\` (default 3),
 \`BENCH_IDLE_SOCKETS\` (default 10000), \`BENCH_USERS\` (default 100000),
 \`BENCH_SEARCH_USERS\` (default 1000000), \`BENCH_SEARCH_MODES\` (default \`production,embedded\`),
+\`BENCH_SEARCH_LOADS\` (default \`term10,term100,range10,prefix10,prefix100\`),
 \`BENCH_POSTGRES_URL\`, \`BENCH_REDIS_URL\`, \`BENCH_WRITE_DOCS=0\` (leave this page alone),
 \`BENCH_RENDER_ONLY=1\` (rewrite this page from latest.json, measuring nothing).
 The run uses its own PostgreSQL schema and Redis key prefix and drops them at the end, but for

@@ -22,6 +22,16 @@ const VARIANTS = 50;
 const TEMPLATE = { kuid: 'bench-search-template', password: 'bench-search-password' };
 export const MAPPING = { properties: { department: { type: 'keyword' }, age: { type: 'integer' } } };
 
+/** The loads to run (BENCH_SEARCH_LOADS, default all of {@link SEARCH_LOADS}). */
+const chosenLoads = (): Array<[string, SearchLoad]> => {
+  const names = process.env.BENCH_SEARCH_LOADS?.split(',').map((name) => name.trim()).filter(Boolean) ?? Object.keys(SEARCH_LOADS);
+  return names.map((name) => {
+    const load = SEARCH_LOADS[name];
+    if (!load) throw new Error(`BENCH_SEARCH_LOADS: unknown load "${name}" (known: ${Object.keys(SEARCH_LOADS).join(', ')})`);
+    return [name, load];
+  });
+};
+
 export type SearchMode = 'production' | 'embedded';
 
 /** One search load: the route, and the body of its i-th variant. */
@@ -98,7 +108,7 @@ async function seededNode(mode: SearchMode, stores: BenchStores): Promise<{ node
 
 /** Checks each variant's answer (its total), so that what is measured is a right answer. */
 async function checkAnswers(url: string, jwt: string): Promise<void> {
-  for (const [name, load] of Object.entries(SEARCH_LOADS)) {
+  for (const [name, load] of chosenLoads()) {
     for (const i of [0, VARIANTS - 1]) {
       const result = await api(url, 'POST', load.path, load.body(i), jwt);
       const hits = result['hits'] as unknown[];
@@ -120,7 +130,7 @@ export async function measureSearch(): Promise<SearchResults> {
     try {
       await checkAnswers(node.url, jwt);
       const headers = { 'content-type': 'application/json', authorization: `Bearer ${jwt}` };
-      const runs = Object.fromEntries(Object.entries(SEARCH_LOADS).map(([name, load]) => {
+      const runs = Object.fromEntries(chosenLoads().map(([name, load]) => {
         const rotate = Array.from({ length: VARIANTS }, (_, i) => ({ headers, body: JSON.stringify(load.body(i)) }));
         return [name, (seconds: number) => httpLoad(node.url, { connections: CONNECTIONS, seconds, method: 'POST', path: load.path, rotate })];
       }));
