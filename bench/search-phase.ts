@@ -56,15 +56,17 @@ export const SEARCH_LOADS: Record<string, SearchLoad> = {
   prefix100: { label: 'searchUsersByCredentials, local login prefix, size 100', path: '/credentials/local/users/_search?size=100', body: (i) => ({ query: { bool: { must: [{ prefix: { username: prefix(i) } }] } } }), total: (i) => matching((n) => seededUser(n).login.startsWith(prefix(i))) },
 };
 
-/** What a search may take, at the 99th percentile, under this phase's load. */
-const P99_TARGET_MS = 50;
+/**
+ * What a search may take at the 99th percentile while 15 others run: an administrator's search
+ * should feel instant (100 ms) on a busy node.
+ */
+const P99_TARGET_MS = 100;
 
 export type SearchResults = RunInfo & {
   users: number;
   connections: number;
   /** By mode: seconds seeding took in this run (null when a kept seed was reused), and each load's medians. */
   modes: Record<string, { seedSeconds: number | null; loads: Record<string, Figures> }>;
-  checks: Check[];
 };
 
 function storesOf(mode: SearchMode): BenchStores {
@@ -141,12 +143,16 @@ export async function measureSearch(): Promise<SearchResults> {
       if (stores.redisUrl !== undefined && stores.prefix !== undefined) await dropRedisKeys(stores.redisUrl, stores.prefix);
     }
   }
-  const checks = Object.entries(modes).flatMap(([mode, { loads }]) => Object.entries(loads).map(([name, figures]) => ({
-    target: `${mode}: ${name} p99 ≤ ${P99_TARGET_MS} ms, no errors`,
+  return { ...runInfo(allRounds, (load) => load.startsWith('search.')), users: SEARCH_USERS, connections: CONNECTIONS, modes };
+}
+
+/** The targets, checked against each mode's loads. */
+function searchChecks(results: SearchResults): Check[] {
+  return Object.entries(results.modes).flatMap(([mode, { loads }]) => Object.entries(loads).map(([name, figures]) => ({
+    target: `${MODE_NAMES[mode] ?? mode}: ${name} p99 ≤ ${P99_TARGET_MS} ms, no errors`,
     shown: `${figures.p99} ms, ${figures.errors} errors`,
     met: figures.p99 <= P99_TARGET_MS && figures.errors === 0,
   })));
-  return { ...runInfo(allRounds, (load) => load.startsWith('search.')), users: SEARCH_USERS, connections: CONNECTIONS, modes, checks };
 }
 
 const MODE_NAMES: Record<string, string> = { production: 'PostgreSQL + Redis', embedded: 'SQLite' };
@@ -163,9 +169,9 @@ export function renderSearch(results: SearchResults): string {
     }
   }
   return `${runLine(results)}
-${results.users} users; ${results.connections} connections of an administrator; users: ${seeds.join(', ')}.
+${results.users} users, searched by an administrator over ${results.connections} connections; the users: ${seeds.join(', ')}.
 
 ${rows.join('\n')}
 
-${renderChecks(results.checks)}`;
+${renderChecks(searchChecks(results))}`;
 }
