@@ -20,7 +20,7 @@ const CONNECTIONS = 16;
 /** Distinct requests each load cycles through, so that no answer is the same twice in a row. */
 const VARIANTS = 50;
 const TEMPLATE = { kuid: 'bench-search-template', password: 'bench-search-password' };
-export const MAPPING = { properties: { department: { type: 'keyword' }, age: { type: 'integer' } } };
+const MAPPING = { properties: { department: { type: 'keyword' }, age: { type: 'integer' } } };
 
 /** The loads to run (BENCH_SEARCH_LOADS, default all of {@link SEARCH_LOADS}). */
 const chosenLoads = (): Array<[string, SearchLoad]> => {
@@ -46,14 +46,41 @@ interface SearchLoad {
 /** The i-th login prefix: five of the seven digits, so 100 logins (of the 10,000 prefixes of a million users). */
 const prefix = (i: number) => `user-${String((i * 7919) % Math.max(1, Math.ceil(SEARCH_USERS / 100))).padStart(5, '0')}`;
 const department = (i: number) => `dept-${(i * 13) % DEPARTMENTS}`;
-const matching = (predicate: (n: number) => boolean) => { let total = 0; for (let n = 0; n < SEARCH_USERS; n++) if (predicate(n)) total++; return total; };
+/** How many seeded users `predicate` picks (the seed is a pure function of the index). */
+function matching(predicate: (user: ReturnType<typeof seededUser>) => boolean): number {
+  let total = 0;
+  for (let n = 0; n < SEARCH_USERS; n++) if (predicate(seededUser(n))) total++;
+  return total;
+}
+
+const termLoad = (size: number): SearchLoad => ({
+  label: `searchUsers, term on a keyword, size ${size}`,
+  path: `/users/_search?size=${size}`,
+  body: (i) => ({ query: { term: { department: department(i) } } }),
+  total: (i) => matching((user) => user.department === department(i)),
+});
+
+const prefixLoad = (size: number): SearchLoad => ({
+  label: `searchUsersByCredentials, local login prefix, size ${size}`,
+  path: `/credentials/local/users/_search?size=${size}`,
+  body: (i) => ({ query: { bool: { must: [{ prefix: { username: prefix(i) } }] } } }),
+  total: (i) => matching((user) => user.login.startsWith(prefix(i))),
+});
+
+/** Two consecutive ages: about 31,700 of a million users. */
+const rangeLoad: SearchLoad = {
+  label: 'searchUsers, range on an integer (2 of 63 ages), size 10',
+  path: '/users/_search?size=10',
+  body: (i) => ({ query: { range: { age: { gte: 20 + (i % 50), lte: 21 + (i % 50) } } } }),
+  total: (i) => matching((user) => user.age === 20 + (i % 50) || user.age === 21 + (i % 50)),
+};
 
 export const SEARCH_LOADS: Record<string, SearchLoad> = {
-  term10: { label: 'searchUsers, term on a keyword, size 10', path: '/users/_search?size=10', body: (i) => ({ query: { term: { department: department(i) } } }), total: (i) => matching((n) => seededUser(n).department === department(i)) },
-  term100: { label: 'searchUsers, term on a keyword, size 100', path: '/users/_search?size=100', body: (i) => ({ query: { term: { department: department(i) } } }), total: (i) => matching((n) => seededUser(n).department === department(i)) },
-  range10: { label: 'searchUsers, range on an integer (2 of 63 ages), size 10', path: '/users/_search?size=10', body: (i) => ({ query: { range: { age: { gte: 20 + (i % 50), lte: 21 + (i % 50) } } } }), total: (i) => matching((n) => Math.abs(seededUser(n).age - 20.5 - (i % 50)) < 1) },
-  prefix10: { label: 'searchUsersByCredentials, local login prefix, size 10', path: '/credentials/local/users/_search?size=10', body: (i) => ({ query: { bool: { must: [{ prefix: { username: prefix(i) } }] } } }), total: (i) => matching((n) => seededUser(n).login.startsWith(prefix(i))) },
-  prefix100: { label: 'searchUsersByCredentials, local login prefix, size 100', path: '/credentials/local/users/_search?size=100', body: (i) => ({ query: { bool: { must: [{ prefix: { username: prefix(i) } }] } } }), total: (i) => matching((n) => seededUser(n).login.startsWith(prefix(i))) },
+  term10: termLoad(10),
+  term100: termLoad(100),
+  range10: rangeLoad,
+  prefix10: prefixLoad(10),
+  prefix100: prefixLoad(100),
 };
 
 /**
