@@ -7,22 +7,40 @@ import type { Bounds, Clause, Scalar } from './query.js';
 export type Condition = RawBuilder<SqlBool>;
 type Column = RawBuilder<unknown>;
 
+/**
+ * How a target combines the matches of clauses. `T` is what a clause compiles to: a WHERE
+ * condition (conditionAlgebra), or, for users, a set of ids that can also be counted without
+ * reading the records (see user-search-target.ts).
+ */
+export interface SearchAlgebra<T> {
+  /** Every record. */
+  all: T;
+  /** No record. */
+  none: T;
+  and(parts: T[]): T;
+  or(parts: T[]): T;
+  /** The records of `base` that match none of `excluded` (must_not). */
+  without(base: T, excluded: T[]): T;
+  /** The records that match at least `count` of `parts` (count > 1). */
+  atLeast(parts: T[], count: number): T;
+}
+
 /** A searchable field of a target, and how its values are reached in SQL. */
-export interface SearchField {
+export interface SearchField<T = Condition> {
   type: FieldType;
   /** Turns a text value of a query into its stored form (the canonical key of a login, say). */
   normalize?(value: string): string;
-  /** A condition on the field's values: `test` receives the column holding one value. */
-  where(test: (column: Column) => Condition): Condition;
+  /** The records with a value that passes `test`, which receives the column holding one value. */
+  where(test: (column: Column) => Condition): T;
   /** The record has a value in the field. */
-  exists(): Condition;
+  exists(): T;
 }
 
-/** What a query is compiled against: its fields, and its record ids. */
-export interface SearchTarget {
+/** What a query is compiled against: its fields, its record ids, and how matches combine. */
+export interface SearchTarget<T = Condition> extends SearchAlgebra<T> {
   /** @throws services.storage.unknown_field for a field the target cannot search */
-  field(name: string): SearchField;
-  ids(values: string[]): Condition;
+  field(name: string): SearchField<T>;
+  ids(values: string[]): T;
 }
 
 const TRUE: Condition = sql<SqlBool>`1 = 1`;
@@ -30,6 +48,19 @@ const FALSE: Condition = sql<SqlBool>`1 = 0`;
 
 const and = (conditions: Condition[]): Condition => conditions.length === 0 ? TRUE : sql<SqlBool>`(${sql.join(conditions, sql` and `)})`;
 const or = (conditions: Condition[]): Condition => conditions.length === 0 ? FALSE : sql<SqlBool>`(${sql.join(conditions, sql` or `)})`;
+
+/** Matches as a WHERE condition on the target's rows: and, or, not. */
+export const conditionAlgebra: SearchAlgebra<Condition> = {
+  all: TRUE,
+  none: FALSE,
+  and,
+  or,
+  without: (base, excluded) => and([base, ...excluded.map((part) => sql<SqlBool>`not ${part}`)]),
+  atLeast(parts, count) {
+    const matched = sql.join(parts.map((test) => sql`case when ${test} then 1 else 0 end`), sql` + `);
+    return sql<SqlBool>`(${matched}) >= ${count}`;
+  },
+};
 
 /**
  * The least string greater than every string that starts with `prefix`, in code point order
@@ -49,13 +80,13 @@ export function prefixUpperBound(prefix: string): string | null {
 }
 
 /** A query value in the field's stored form, or an error naming where it is. */
-function stored(field: SearchField, value: Scalar, where: string): string | number {
+function stored<T>(field: SearchField<T>, value: Scalar, where: string): string | number {
   const coerced = coerce(field.type, value);
   if (coerced === null) throw fail('api.assert.invalid_argument', where, `a value of type ${field.type}`);
   return typeof coerced === 'string' && field.normalize ? field.normalize(coerced) : coerced;
 }
 
-function rangeTest(field: SearchField, bounds: Bounds, where: string): Condition {
+function rangeTest<T>(field: SearchField<T>, bounds: Bounds, where: string): T {
   const parts: Array<(column: Column) => Condition> = [];
   const operators = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
   for (const key of ['gt', 'gte', 'lt', 'lte'] as const) {
@@ -68,7 +99,7 @@ function rangeTest(field: SearchField, bounds: Bounds, where: string): Condition
   return field.where((column) => and(parts.map((part) => part(column))));
 }
 
-function prefixTest(field: SearchField, prefix: string, where: string): Condition {
+function prefixTest<T>(field: SearchField<T>, prefix: string, where: string): T {
   if (isNumeric(field.type) || field.type === 'boolean') throw fail('services.storage.unknown_field', where, `prefix needs a keyword or text field, not ${field.type}`);
   const lower = field.normalize ? field.normalize(prefix) : prefix;
   const upper = prefixUpperBound(lower);
@@ -77,53 +108,52 @@ function prefixTest(field: SearchField, prefix: string, where: string): Conditio
     : sql<SqlBool>`${column} >= ${lower} and ${column} < ${upper}`);
 }
 
-function inTest(field: SearchField, values: Array<string | number>): Condition {
+function inTest<T>(target: SearchTarget<T>, field: SearchField<T>, values: Array<string | number>): T {
   const unique = [...new Set(values)];
-  if (unique.length === 0) return FALSE;
+  if (unique.length === 0) return target.none;
   return field.where((column) => unique.length === 1 ? sql<SqlBool>`${column} = ${unique[0]}` : sql<SqlBool>`${column} in (${sql.join(unique)})`);
 }
 
-function matchTest(field: SearchField, query: Scalar, operator: 'or' | 'and', where: string): Condition {
-  if (field.type !== 'text') return inTest(field, [stored(field, query, where)]);
+function matchTest<T>(target: SearchTarget<T>, field: SearchField<T>, query: Scalar, operator: 'or' | 'and', where: string): T {
+  if (field.type !== 'text') return inTest(target, field, [stored(field, query, where)]);
   const terms = analyze(String(query));
-  if (operator === 'or') return inTest(field, terms);
-  return and(terms.map((term) => inTest(field, [term])));
+  if (operator === 'or') return inTest(target, field, terms);
+  return target.and(terms.map((term) => inTest(target, field, [term])));
 }
 
-function boolTest(target: SearchTarget, clause: Extract<Clause, { kind: 'bool' }>, where: string): Condition {
+function boolTest<T>(target: SearchTarget<T>, clause: Extract<Clause, { kind: 'bool' }>, where: string): T {
   const parts = clause.must.map((inner, index) => compileClause(target, inner, `${where}.must.${index}`));
-  parts.push(...clause.mustNot.map((inner, index) => sql<SqlBool>`not ${compileClause(target, inner, `${where}.must_not.${index}`)}`));
+  const excluded = clause.mustNot.map((inner, index) => compileClause(target, inner, `${where}.must_not.${index}`));
   const should = clause.should.map((inner, index) => compileClause(target, inner, `${where}.should.${index}`));
-  if (clause.minimumShouldMatch === 1) parts.push(or(should));
-  else if (clause.minimumShouldMatch > 1) {
-    const count = sql.join(should.map((test) => sql`case when ${test} then 1 else 0 end`), sql` + `);
-    parts.push(sql<SqlBool>`(${count}) >= ${clause.minimumShouldMatch}`);
-  }
-  return and(parts);
+  if (clause.minimumShouldMatch === 1) parts.push(target.or(should));
+  else if (clause.minimumShouldMatch === should.length) parts.push(...should);
+  else if (clause.minimumShouldMatch > 1) parts.push(target.atLeast(should, clause.minimumShouldMatch));
+  const base = target.and(parts);
+  return excluded.length === 0 ? base : target.without(base, excluded);
 }
 
 /**
- * Compiles a query against a target into one SQL condition. Every leaf becomes an indexed test
- * of one field (see the targets), combined with and / or / not.
+ * Compiles a query against a target. Every leaf becomes an indexed test of one field (see the
+ * targets), combined by the target's algebra (and / or / not, or set operations).
  * @throws services.storage.unknown_field for a field the target does not have or cannot test this way
  * @throws api.assert.invalid_argument for a value the field's type cannot hold
  */
-export function compileClause(target: SearchTarget, clause: Clause, where = 'query'): Condition {
+export function compileClause<T>(target: SearchTarget<T>, clause: Clause, where = 'query'): T {
   switch (clause.kind) {
     case 'all':
-      return TRUE;
+      return target.all;
     case 'ids':
-      return clause.values.length === 0 ? FALSE : target.ids(clause.values);
+      return clause.values.length === 0 ? target.none : target.ids(clause.values);
     case 'bool':
       return boolTest(target, clause, `${where}.bool`);
     case 'exists':
       return target.field(clause.field).exists();
     case 'term': {
       const field = target.field(clause.field);
-      return inTest(field, clause.values.map((value, index) => stored(field, value, `${where}.term.${clause.field}.${index}`)));
+      return inTest(target, field, clause.values.map((value, index) => stored(field, value, `${where}.term.${clause.field}.${index}`)));
     }
     case 'match':
-      return matchTest(target.field(clause.field), clause.query, clause.operator, `${where}.match.${clause.field}`);
+      return matchTest(target, target.field(clause.field), clause.query, clause.operator, `${where}.match.${clause.field}`);
     case 'prefix':
       return prefixTest(target.field(clause.field), clause.value, `${where}.prefix.${clause.field}`);
     case 'range':

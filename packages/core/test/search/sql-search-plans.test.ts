@@ -5,7 +5,8 @@ import type { FlatMapping } from '../../src/search/mapping.js';
 import { parseSearchBody } from '../../src/search/parse-query.js';
 import { credentialOrder, credentialTarget } from '../../src/storage/sql/credential-search-target.js';
 import { openSqlDatabase, type SqlDatabase } from '../../src/storage/sql/database.js';
-import { userCondition } from '../../src/storage/sql/user-search-target.js';
+import { countIds } from '../../src/storage/sql/user-id-sets.js';
+import { userMatches } from '../../src/storage/sql/user-search-target.js';
 import { userOrder } from '../../src/storage/sql/user-sort.js';
 import { silentLogger, sqlPlace, type SqlPlace } from '../storage/fixtures.js';
 
@@ -28,10 +29,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     };
     const userPlans = async (body: unknown) => {
       const query = parseSearchBody(body);
-      const where = userCondition(query, MAPPING);
+      const matches = userMatches(query, MAPPING);
       return {
-        page: await plan(sql`select u.id, u.content from users u where ${where} order by ${userOrder(query, MAPPING)} limit 10 offset 0`),
-        count: await plan(sql`select count(*) as total from users u where ${where}`),
+        page: await plan(sql`select u.id, u.content from users u where ${matches.where} order by ${userOrder(query, MAPPING)} limit 10 offset 0`),
+        count: await plan(countIds(matches)),
       };
     };
 
@@ -62,10 +63,14 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(text).to.not.match(/SCAN (u|f|p|c)\b(?! USING)|Seq Scan on (user_fields|user_profiles|credentials)/);
     };
 
+    /** The total is counted from the index tables, without reading users (PostgreSQL: `on users u`; SQLite: `SCAN u`, `SEARCH u`). */
+    const expectNoUsers = (text: string) => expect(text).to.not.match(/ on users\b|(SCAN|SEARCH) u\b/);
+
     it('answers term on a content field from (field, value_text, user_id)', async () => {
       const { page, count } = await userPlans({ query: { term: { city: 'city-7' } } });
       expectIndexed(page, /user_fields_text/);
       expectIndexed(count, /user_fields_text/);
+      expectNoUsers(count);
     });
 
     it('answers prefix as a range of the same index', async () => {
@@ -78,11 +83,28 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const { page, count } = await userPlans({ query: { range: { age: { gte: 10, lt: 12 } } } });
       expect(page).to.not.match(/Seq Scan on user_fields|SCAN f\b/);
       expectIndexed(count, /user_fields_number/);
+      expectNoUsers(count);
+    });
+
+    it('counts bool combinations as set operations over the indexes, never reading users', async () => {
+      const must = await userPlans({ query: { bool: { must: [{ term: { city: 'city-7' } }, { range: { age: { gte: 10, lt: 12 } } }] } } });
+      expectIndexed(must.count, /user_fields_text[\s\S]*user_fields_number|user_fields_number[\s\S]*user_fields_text/);
+      expectNoUsers(must.count);
+      expect(must.count).to.match(/Intersect|INTERSECT/);
+      const should = await userPlans({ query: { bool: { should: [{ term: { city: 'city-7' } }, { term: { profileIds: 'profile-3' } }, { range: { age: { gte: 10, lt: 12 } } }], minimum_should_match: 2 } } });
+      expectIndexed(should.count, /user_profiles_pk|sqlite_autoindex_user_profiles_1/);
+      expectNoUsers(should.count);
+      const not = await userPlans({ query: { bool: { must: { range: { age: { gte: 10, lt: 12 } } }, must_not: { term: { city: 'city-7' } } } } });
+      expectIndexed(not.count, /user_fields_number/);
+      expectNoUsers(not.count);
+      expect(not.count).to.match(/Except|EXCEPT/);
     });
 
     it('answers _id prefix and profileIds from the primary keys', async () => {
       expectIndexed((await userPlans({ query: { prefix: { _id: 'user-123' } } })).page, dialect === 'postgres' ? /Index Cond: \(\(id >= 'user-123'::text\) AND \(id < 'user-124'::text\)\)/ : /sqlite_autoindex_users_1 \(id>\? AND id<\?\)/);
-      expectIndexed((await userPlans({ query: { term: { profileIds: 'profile-3' } } })).count, /user_profiles_pk|sqlite_autoindex_user_profiles_1 \(profile_id=\?\)/);
+      const profiles = (await userPlans({ query: { term: { profileIds: 'profile-3' } } })).count;
+      expectIndexed(profiles, /user_profiles_pk|sqlite_autoindex_user_profiles_1 \(profile_id=\?\)/);
+      expectNoUsers(profiles);
     });
 
     it('answers a login prefix from the credentials\' (strategy, login_key) index', async () => {

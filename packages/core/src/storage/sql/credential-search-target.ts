@@ -1,7 +1,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { loginKey } from '../../credentials/login-key.js';
 import { fail } from '../../errors/index.js';
-import type { SearchField, SearchTarget } from '../../search/compile.js';
+import { conditionAlgebra, type SearchField, type SearchTarget } from '../../search/compile.js';
 import type { SearchQuery } from '../../search/query.js';
 import type { CredentialSearchFields } from '../ports.js';
 
@@ -15,6 +15,7 @@ const COLUMNS = { login: 'c.login_key', kuid: 'c.kuid' } as const;
  */
 export function credentialTarget(fields: CredentialSearchFields['query']): SearchTarget {
   return {
+    ...conditionAlgebra,
     field(name): SearchField {
       const column = Object.hasOwn(fields, name) ? fields[name] : undefined;
       if (column === undefined) throw fail('services.storage.unknown_field', name, `this strategy's search accepts ${Object.keys(fields).join(', ')}`);

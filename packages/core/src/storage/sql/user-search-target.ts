@@ -1,33 +1,35 @@
 import { sql, type SqlBool } from 'kysely';
-import { compileClause, type Condition, type SearchField, type SearchTarget } from '../../search/compile.js';
+import { compileClause, type SearchField, type SearchTarget } from '../../search/compile.js';
 import { isNumeric } from '../../search/field-values.js';
 import type { FlatMapping } from '../../search/mapping.js';
 import type { SearchQuery } from '../../search/query.js';
 import { fail } from '../../errors/index.js';
-
-const USERS = sql.ref('u.id');
+import { fromUsers, lookup, userIdAlgebra, type UserIds } from './user-id-sets.js';
 
 /** `_id`: the users' primary key. */
-const idField: SearchField = {
+const idField: SearchField<UserIds> = {
   type: 'keyword',
-  where: (test) => test(USERS),
-  exists: () => sql<SqlBool>`1 = 1`,
+  where: (test) => fromUsers(test(sql.ref('u.id'))),
+  exists: () => userIdAlgebra.all,
 };
 
-/** `profileIds`: user_profiles, whose primary key (profile_id, user_id) serves every test. */
-const profilesField: SearchField = {
+/**
+ * `profileIds`: user_profiles, whose primary key (profile_id, user_id) serves every test. A
+ * user holds several profiles, so a test of several values may find a user more than once.
+ */
+const profilesField: SearchField<UserIds> = {
   type: 'keyword',
-  where: (test) => sql<SqlBool>`u.id in (select p.user_id from user_profiles p where ${test(sql.ref('p.profile_id'))})`,
-  exists: () => sql<SqlBool>`u.id in (select p.user_id from user_profiles p)`,
+  where: (test) => lookup(sql`select p.user_id as id from user_profiles p where ${test(sql.ref('p.profile_id'))}`, false),
+  exists: () => lookup(sql`select p.user_id as id from user_profiles p`, false),
 };
 
-/** A mapped content field: user_fields, through (field, value_text | value_number, user_id). */
-function contentField(name: string, type: SearchField['type']): SearchField {
+/** A mapped content field: user_fields, through (field, value_text | value_number, user_id); a row per value. */
+function contentField(name: string, type: SearchField['type']): SearchField<UserIds> {
   const column = sql.ref(isNumeric(type) ? 'f.value_number' : 'f.value_text');
   return {
     type,
-    where: (test) => sql<SqlBool>`u.id in (select f.user_id from user_fields f where f.field = ${name} and ${test(column)})`,
-    exists: () => sql<SqlBool>`u.id in (select f.user_id from user_fields f where f.field = ${name})`,
+    where: (test) => lookup(sql`select f.user_id as id from user_fields f where f.field = ${name} and ${test(column)}`, false),
+    exists: () => lookup(sql`select f.user_id as id from user_fields f where f.field = ${name}`, false),
   };
 }
 
@@ -36,8 +38,9 @@ function contentField(name: string, type: SearchField['type']): SearchField {
  * an `u.id in (<indexed lookup>)` (see search-index.ts).
  * @throws services.storage.unknown_field from `field` for a field outside the mapping
  */
-export function userTarget(mapping: FlatMapping): SearchTarget {
+export function userTarget(mapping: FlatMapping): SearchTarget<UserIds> {
   return {
+    ...userIdAlgebra,
     field(name) {
       if (name === '_id') return idField;
       if (name === 'profileIds') return profilesField;
@@ -45,9 +48,9 @@ export function userTarget(mapping: FlatMapping): SearchTarget {
       if (type === undefined) throw fail('services.storage.unknown_field', name, 'it is not in the user mapping (security:updateUserMapping adds it)');
       return contentField(name, type);
     },
-    ids: (values) => sql<SqlBool>`u.id in (${sql.join(values)})`,
+    ids: (values) => fromUsers(sql<SqlBool>`u.id in (${sql.join(values)})`),
   };
 }
 
-/** The WHERE condition of a user search. */
-export const userCondition = (query: SearchQuery, mapping: FlatMapping): Condition => compileClause(userTarget(mapping), query.query);
+/** The users a search matches (see UserIds). */
+export const userMatches = (query: SearchQuery, mapping: FlatMapping): UserIds => compileClause(userTarget(mapping), query.query);
