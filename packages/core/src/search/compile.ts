@@ -30,8 +30,11 @@ export interface SearchField<T = Condition> {
   type: FieldType;
   /** Turns a text value of a query into its stored form (the canonical key of a login, say). */
   normalize?(value: string): string;
-  /** The records with a value that passes `test`, which receives the column holding one value. */
-  where(test: (column: Column) => Condition): T;
+  /**
+   * The records with a value that passes `test`, which receives the column holding one value.
+   * `oneValue`: the test is an equality with a single value (no record has a value twice).
+   */
+  where(test: (column: Column) => Condition, oneValue?: boolean): T;
   /** The record has a value in the field. */
   exists(): T;
 }
@@ -111,7 +114,8 @@ function prefixTest<T>(field: SearchField<T>, prefix: string, where: string): T 
 function inTest<T>(target: SearchTarget<T>, field: SearchField<T>, values: Array<string | number>): T {
   const unique = [...new Set(values)];
   if (unique.length === 0) return target.none;
-  return field.where((column) => unique.length === 1 ? sql<SqlBool>`${column} = ${unique[0]}` : sql<SqlBool>`${column} in (${sql.join(unique)})`);
+  if (unique.length === 1) return field.where((column) => sql<SqlBool>`${column} = ${unique[0]}`, true);
+  return field.where((column) => sql<SqlBool>`${column} in (${sql.join(unique)})`);
 }
 
 function matchTest<T>(target: SearchTarget<T>, field: SearchField<T>, query: Scalar, operator: 'or' | 'and', where: string): T {

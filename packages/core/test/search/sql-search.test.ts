@@ -220,5 +220,31 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(byTerm.hits.map((hit) => hit.kuid)).to.deep.equal(['bob', 'dee']);
       await expectRejection(credentials.search('local', parseSearchBody({ query: { term: { kuid: 'bob' } } }), { from: 0, size: 10 }, fields), 'services.storage.unknown_field');
     });
+
+    it('counts a user once when a field that held one value per user gets several', async () => {
+      const body = { query: { range: { city: { gte: 'L', lt: 'Q' } } } };
+      const before = await search.users(parseSearchBody(body), { from: 0, size: 100 });
+      expect(before.total).to.equal(5);
+      await users.insert({ _id: 'zoe', content: { profileIds: ['default'], city: ['Lille', 'Pau', 'Paris'] } });
+      try {
+        const after = await search.users(parseSearchBody(body), { from: 0, size: 100 });
+        expect(after.hits.map((user) => user._id)).to.deep.equal(['ann', 'bob', 'cyd', 'dee', 'hal', 'zoe']);
+        expect(after.total).to.equal(6);
+      } finally {
+        await users.delete('zoe');
+      }
+    });
+
+    it('surveys once the fields a database held several values of before it flagged them', async () => {
+      // A database written before the flags: none of them, and no survey yet.
+      await sql`delete from settings where key like ${'search:multivalued:users%'}`.execute(database.db);
+      const fresh = new SqlSearchStore(database.db, dialect);
+      const body = { query: { range: { tags: { gte: 'a', lte: 'c' } } } };
+      expect((await fresh.users(parseSearchBody(body), { from: 0, size: 100 })).total).to.equal(3);
+      const flags = await sql<{ key: string }>`select key from settings where key like ${'search:multivalued:users%'} order by key`.execute(database.db);
+      expect(flags.rows.map((row) => row.key)).to.include.members(['search:multivalued:users', 'search:multivalued:users:tags', 'search:multivalued:users:bio']);
+      expect(flags.rows.map((row) => row.key)).to.not.include('search:multivalued:users:city');
+      expect((await fresh.users(parseSearchBody(body), { from: 0, size: 100 })).total).to.equal(3);
+    });
   });
 }

@@ -70,6 +70,7 @@ export class SqlSearchStore implements SearchStore {
   users(query: SearchQuery, page: SearchPage): Promise<SearchResult<UserRecord>> {
     return guard(UNAVAILABLE, async () => {
       if (await this.backfills.pending(this.db)) await this.finishBackfill();
+      await this.fields.surveyMultiValued(this.db);
       const { flat } = await this.fields.mapping(this.db);
       const matches = userMatches(query, flat);
       const order = userOrder(query, flat);

@@ -4,6 +4,7 @@ import { BASE_USER_MAPPING, flatten, type FlatMapping, type MappingProperties } 
 import type { UserRecord } from '../ports.js';
 import type { SqlDialectName } from './database.js';
 import type { Tables } from './tables.js';
+import { MultiValuedFields, repeatedFields } from './multi-valued-fields.js';
 
 /** The settings row holding the user mapping's added fields (Kuzzle's `properties` shape). */
 export const USER_MAPPING_KEY = 'search:mapping:users';
@@ -22,6 +23,8 @@ type Db = Kysely<Tables> | Transaction<Tables>;
  */
 export class UserFieldIndex {
   private parsed: { raw: string | null; properties: MappingProperties; flat: FlatMapping } | undefined;
+
+  private readonly multiValued = new MultiValuedFields();
 
   constructor(private readonly dialect: SqlDialectName) {}
 
@@ -53,6 +56,12 @@ export class UserFieldIndex {
     for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
       await db.insertInto('user_fields').values(rows.slice(start, start + ROWS_PER_INSERT)).execute();
     }
+    await this.multiValued.flag(db, repeatedFields(rows));
+  }
+
+  /** Flags the fields some user held several values of before flags were written (see MultiValuedFields). */
+  surveyMultiValued(db: Kysely<Tables>): Promise<void> {
+    return this.multiValued.survey(db);
   }
 
   /** Writes the user mapping row (inside the caller's transaction). */

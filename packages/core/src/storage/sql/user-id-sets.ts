@@ -18,6 +18,8 @@ export interface UserIds {
   compound: boolean;
   /** `ids` holds no id twice: a field with several values (an array, a text's words) has a row per value, so a lookup may repeat a user. */
   distinct: boolean;
+  /** When `ids` is not distinct: true, in the counting statement, if it may repeat an id after all (see MultiValuedFields). */
+  repeats?: Condition;
   /** Every user (match_all, an empty must): drops out of intersections. */
   universe: boolean;
 }
@@ -26,6 +28,9 @@ export interface UserIds {
 export function lookup(ids: RawBuilder<unknown>, distinct: boolean, where: Condition = sql<SqlBool>`u.id in (${ids})`): UserIds {
   return { where, ids, compound: false, distinct, universe: false };
 }
+
+/** A lookup that repeats an id only when `repeats` holds. */
+export const maybeRepeating = (ids: RawBuilder<unknown>, repeats: Condition): UserIds => ({ ...lookup(ids, false), repeats });
 
 /** The users passing a condition on `users u` itself (ids, `_id`), or every user. */
 export const fromUsers = (where: Condition, universe = false): UserIds =>
@@ -71,5 +76,8 @@ export const userIdAlgebra: SearchAlgebra<UserIds> = {
 };
 
 /** The exact number of users in the set, counted from the index tables. */
-export const countIds = (set: UserIds): RawBuilder<{ total: number | string }> =>
-  sql<{ total: number | string }>`select count(*) as total from (${distinctIds(set)}) s`;
+export function countIds(set: UserIds): RawBuilder<{ total: number | string }> {
+  if (set.repeats === undefined) return sql`select count(*) as total from (${distinctIds(set)}) s`;
+  // One statement, so that the flags it reads and the rows it counts are of the same moment.
+  return sql`select case when ${set.repeats} then (select count(*) from (${distinctIds(set)}) s) else (select count(*) from (${set.ids}) s) end as total`;
+}

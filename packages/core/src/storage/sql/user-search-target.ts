@@ -4,7 +4,8 @@ import { isNumeric } from '../../search/field-values.js';
 import type { FlatMapping } from '../../search/mapping.js';
 import type { SearchQuery } from '../../search/query.js';
 import { fail } from '../../errors/index.js';
-import { fromUsers, lookup, userIdAlgebra, type UserIds } from './user-id-sets.js';
+import { mayRepeat } from './multi-valued-fields.js';
+import { fromUsers, lookup, maybeRepeating, userIdAlgebra, type UserIds } from './user-id-sets.js';
 
 /** `_id`: the users' primary key. */
 const idField: SearchField<UserIds> = {
@@ -19,7 +20,7 @@ const idField: SearchField<UserIds> = {
  */
 const profilesField: SearchField<UserIds> = {
   type: 'keyword',
-  where: (test) => lookup(sql`select p.user_id as id from user_profiles p where ${test(sql.ref('p.profile_id'))}`, false),
+  where: (test, oneValue) => lookup(sql`select p.user_id as id from user_profiles p where ${test(sql.ref('p.profile_id'))}`, oneValue === true),
   exists: () => lookup(sql`select p.user_id as id from user_profiles p`, false),
 };
 
@@ -28,8 +29,12 @@ function contentField(name: string, type: SearchField['type']): SearchField<User
   const column = sql.ref(isNumeric(type) ? 'f.value_number' : 'f.value_text');
   return {
     type,
-    where: (test) => lookup(sql`select f.user_id as id from user_fields f where f.field = ${name} and ${test(column)}`, false),
-    exists: () => lookup(sql`select f.user_id as id from user_fields f where f.field = ${name}`, false),
+    // A user's values are indexed once each: one value finds a user once, several may find it again.
+    where: (test, oneValue) => {
+      const ids = sql`select f.user_id as id from user_fields f where f.field = ${name} and ${test(column)}`;
+      return oneValue === true ? lookup(ids, true) : maybeRepeating(ids, mayRepeat(name));
+    },
+    exists: () => maybeRepeating(sql`select f.user_id as id from user_fields f where f.field = ${name}`, mayRepeat(name)),
   };
 }
 
