@@ -12,7 +12,8 @@ import { USER_MAPPING_KEY } from './user-field-index.js';
  *   keyword, text and boolean fields, and exists;
  * - `(field, value_number, user_id)` serves the same on numbers and dates (epoch ms);
  * - a test on one field is `users.id in (select user_id from user_fields where ...)`: the index
- *   finds the ids, the users' primary key finds the rows; bool combines such tests.
+ *   finds the ids, the users' primary key finds the rows; bool combines such tests. The total
+ *   counts the same ids, combined as sets, without reading users (see user-id-sets.ts).
  * `profileIds` is answered from `user_profiles`, `_id` from `users.id`, logins from
  * `credentials.login_key`.
  *
