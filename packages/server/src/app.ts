@@ -16,6 +16,8 @@ import { Router } from './http/router.js';
 import { TokenLinks } from './notifications/token-links.js';
 import { WebSocketTransport } from './websocket/websocket-transport.js';
 import { bootstrapAdmin } from './bootstrap-admin.js';
+import { NodeMetrics } from './metrics/node-metrics.js';
+import { PluginGauges } from './metrics/plugin-gauges.js';
 
 export interface PortcullisOptions {
   config: Readonly<Config>;
@@ -48,14 +50,16 @@ export async function createPortcullis(options: PortcullisOptions): Promise<Port
     await security.init();
     const tokens = new TokenManager(storage.sessions, storage.settings, config.security.jwt);
     if ((await tokens.init()).generated) logger.warn({ ns: 'portcullis:tokens' }, 'no security.jwt.secret configured: generated one and stored it in the database');
-    const strategies = new StrategyRegistry({ credentials: storage.credentials, loadUser: (kuid) => storage.users.get(kuid), logger, pluginConfig: config.plugins });
+    const plugins = new PluginGauges();
+    const strategies = new StrategyRegistry({ credentials: storage.credentials, loadUser: (kuid) => storage.users.get(kuid), logger, pluginConfig: config.plugins, metrics: plugins });
     const users = new UserService(security, storage.users, strategies, tokens, storage);
     strategies.bindUsers(users);
     const builtIn: Record<string, StrategyFactory> = { local: createLocalStrategy };
     if (config.plugins['ldap'] !== undefined) builtIn['ldap'] = createLdapStrategy;
     for (const [name, factory] of Object.entries({ ...builtIn, ...options.strategies })) await strategies.register(name, factory);
     const nodeId = `portcullis-${randomUUID().slice(0, 8)}`;
-    const context: ServerContext = { config, logger, nodeId, storage, security, strategies, tokens, users, logins, version: VERSION, startedAt: Date.now() };
+    const metrics = new NodeMetrics({ security, sessions: storage.sessions, plugins, logger: namespaced(logger, 'metrics') });
+    const context: ServerContext = { config, logger, nodeId, storage, security, strategies, tokens, users, logins, version: VERSION, startedAt: Date.now(), metrics };
     await bootstrapAdmin(context);
     return assemble(context);
   } catch (error) {
@@ -76,6 +80,10 @@ function assemble(context: ServerContext): Portcullis {
   const http = new HttpTransport(funnel, new Router(actions), config, nodeId, ready);
   const links = new TokenLinks(nodeId);
   const websocket = new WebSocketTransport(http.server, funnel, links, config);
+  context.metrics.observeTransports({
+    websockets: () => websocket.connections,
+    connections: () => new Promise((resolve) => http.server.getConnections((error, count) => resolve(error ? 0 : count))),
+  });
   funnel.bindTokensWith({
     bind: (connection, session) => {
       if (connection.protocol === 'websocket') links.link(connection.id, session, (message) => websocket.send(connection.id, message));

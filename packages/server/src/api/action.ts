@@ -1,6 +1,7 @@
 import type { LoginLimiter, Logger, SecurityService, Session, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
 import type { z } from 'zod';
 import type { MaybeAsync } from './maybe-async.js';
+import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { Connection } from './request.js';
 
 export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -26,6 +27,8 @@ export interface ServerContext {
   logins: LoginLimiter;
   version: string;
   startedAt: number;
+  /** This node's figures (server:metrics, Prometheus). */
+  metrics: NodeMetrics;
 }
 
 /** What a handler gets: validated arguments and body, the caller, and the context. */
@@ -49,6 +52,12 @@ export interface ActionOutcome {
   result: unknown;
   status?: number;
   headers?: Record<string, string>;
+  /**
+   * Over HTTP, the result (a string) is the whole body, with the Content-Type of `headers`,
+   * instead of the JSON envelope (Kuzzle's raw responses): for clients that are not Kuzzle
+   * clients, such as Prometheus. Over WebSocket the envelope carries it as usual.
+   */
+  raw?: boolean;
 }
 
 /**
@@ -87,6 +96,11 @@ export function defineAction<A extends z.ZodType, B extends z.ZodType>(definitio
 /** Marks a handler's return value as an outcome with a status and headers. */
 export function outcome(result: unknown, status?: number, headers?: Record<string, string>): ActionOutcome & { [OUTCOME]: true } {
   return { [OUTCOME]: true, result, ...(status === undefined ? {} : { status }), ...(headers ? { headers } : {}) };
+}
+
+/** Marks a handler's return value as a raw body of the given content type (see ActionOutcome.raw). */
+export function rawOutcome(body: string, contentType: string): ActionOutcome & { [OUTCOME]: true } {
+  return { [OUTCOME]: true, result: body, headers: { 'Content-Type': contentType }, raw: true };
 }
 
 export const OUTCOME = Symbol('outcome');
