@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,30 +10,17 @@ import { createLogger, openStorage, scopeCredentials, validateConfig, type Passp
 import { allActions, createPortcullis, type Portcullis } from '@portcullis/server';
 import { strategyConformance } from '../../packages/core/test/strategies/strategy-conformance.js';
 import { HttpClient } from '../support/clients.js';
+import { fencedBlock, readDoc } from '../support/doc-blocks.js';
 import { firstAdmin } from '../support/fixtures.js';
 import { startNode, TestStores } from '../support/node.js';
 import { createDeviceStrategy } from './example-strategy.js';
 
 type Frame = Record<string, unknown>;
 
-const ROOT = new URL('../../', import.meta.url);
-const readDoc = (path: string): string => readFileSync(new URL(path, ROOT), 'utf8');
 /** The address the docs use; the tests put the started node's address in its place. */
 const DOC_URL = 'http://127.0.0.1:7512';
 /** In the WebSocket session, the token of the login answer. */
 const JWT_PLACEHOLDER = 'kauth-<JWT>';
-
-/** The body of the fenced block that follows `<!-- docs-test: <name> -->`. */
-function fencedBlock(markdown: string, name: string): string {
-  const marker = `<!-- docs-test: ${name} -->`;
-  const at = markdown.indexOf(marker);
-  if (at < 0) throw new Error(`no ${marker} in the document`);
-  const lines = markdown.slice(at + marker.length).split('\n');
-  const open = lines.findIndex((line) => line.startsWith('```'));
-  const close = lines.findIndex((line, index) => index > open && line === '```');
-  if (open < 0 || close < 0) throw new Error(`no fenced block after ${marker}`);
-  return lines.slice(open + 1, close).join('\n');
-}
 
 /** A frame without what changes from one run to the next: node id, token, expiry (and request id when asked). */
 function stable(frame: Frame, withoutRequestId = false): Frame {
