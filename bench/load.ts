@@ -17,8 +17,8 @@ export interface HttpLoad {
   path: string;
   headers?: Record<string, string>;
   body?: string;
-  /** Requests each connection cycles through (their headers replace `headers`). */
-  rotate?: Array<{ headers: Record<string, string> }>;
+  /** Requests each connection cycles through (their headers replace `headers`, their body `body`). */
+  rotate?: Array<{ headers: Record<string, string>; body?: string }>;
 }
 
 /** HTTP load with autocannon; a response other than 2xx counts as an error. */
@@ -30,7 +30,7 @@ export async function httpLoad(url: string, load: HttpLoad): Promise<Figures> {
     method: load.method ?? 'GET',
     headers: load.headers ?? {},
     ...(load.body ? { body: load.body } : {}),
-    ...(load.rotate ? { requests: load.rotate.map(({ headers }) => ({ method: load.method ?? 'GET', path: load.path, headers })) } : {}),
+    ...(load.rotate ? { requests: load.rotate.map(({ headers, body }) => ({ method: load.method ?? 'GET', path: load.path, headers, ...(body ? { body } : {}) })) } : {}),
   });
   return {
     rps: result.requests.average,

@@ -75,10 +75,18 @@ export async function removeInsertedUsers(databaseUrl: string, schema: string): 
 }
 
 export async function dropStores(databaseUrl: string, schema: string, redisUrl: string, prefix: string): Promise<void> {
+  await dropSchema(databaseUrl, schema);
+  await dropRedisKeys(redisUrl, prefix);
+}
+
+export async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await client.end();
+}
+
+export async function dropRedisKeys(redisUrl: string, prefix: string): Promise<void> {
   const { Redis } = await import('ioredis');
   const redis = new Redis(redisUrl);
   const keys = await redis.keys(`${prefix}*`);

@@ -51,14 +51,26 @@ export function startCeiling(): Promise<Target> {
   return startPinned('ceiling', ['bench/ceiling.mjs'], {});
 }
 
-/** Portcullis in its production configuration: PostgreSQL + Redis, its own schema and key prefix; built from `root` (this checkout by default). */
-export function startPortcullis(stores: { databaseUrl: string; schema: string; redisUrl: string; prefix: string }, admin: { username: string; password: string }, root = ROOT): Promise<Target> {
+/**
+ * Where a node keeps its data: PostgreSQL + Redis (the production configuration, each run in its
+ * own schema and key prefix), or an SQLite file without `redisUrl` (the embedded configuration).
+ */
+export interface BenchStores {
+  databaseUrl: string;
+  schema?: string;
+  redisUrl?: string;
+  prefix?: string;
+}
+
+/** A Portcullis node on `stores`, built from `root` (this checkout by default). */
+export function startPortcullis(stores: BenchStores, admin: { username: string; password: string }, root = ROOT): Promise<Target> {
+  const optional = (name: string, value: string | undefined) => (value === undefined ? {} : { [name]: value });
   return startPinned('portcullis', [resolve(root, 'packages/server/dist/bin/portcullis.js'), 'start'], {
     PORTCULLIS_PORT: '0',
     PORTCULLIS_DATABASE_URL: stores.databaseUrl,
-    PORTCULLIS_DATABASE_SCHEMA: stores.schema,
-    PORTCULLIS_REDIS_URL: stores.redisUrl,
-    PORTCULLIS_REDIS_PREFIX: stores.prefix,
+    ...optional('PORTCULLIS_DATABASE_SCHEMA', stores.schema),
+    ...optional('PORTCULLIS_REDIS_URL', stores.redisUrl),
+    ...optional('PORTCULLIS_REDIS_PREFIX', stores.prefix),
     PORTCULLIS_ADMIN_USERNAME: admin.username,
     PORTCULLIS_ADMIN_PASSWORD: admin.password,
     PORTCULLIS_LOG_LEVEL: 'info',

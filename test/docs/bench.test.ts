@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { PHASES, renderPage } from '../../bench/page.js';
 
 const ROOT = new URL('../../', import.meta.url);
 
@@ -23,5 +24,20 @@ describe('bench/', () => {
       expect(page, script).to.include(`npm run ${script}`);
       expect(scripts[script], script).to.include(script === 'bench' ? 'bench/run.ts' : 'bench/compare.ts');
     }
+  });
+
+  it('keeps the page as bench/run.ts writes it, a section per phase', () => {
+    const page = readFileSync(new URL('docs/performance.md', ROOT), 'utf8');
+    // A run that measures no phase rewrites the prose and keeps every section: the page must not change.
+    expect(renderPage({}, page)).to.equal(page);
+    for (const phase of PHASES) expect(page, phase).to.include(`<!-- phase ${phase} -->`).and.include(`BENCH_PHASES=${phase}`);
+  });
+
+  it('reports the p99 of searching 1,000,000 users by login prefix and by a content field', () => {
+    const page = readFileSync(new URL('docs/performance.md', ROOT), 'utf8');
+    const search = page.slice(page.indexOf('<!-- phase search -->'), page.indexOf('<!-- /phase search -->'));
+    expect(search).to.include('1000000 users').and.include('| p99 ms |');
+    expect(search).to.match(/\| searchUsersByCredentials, local login prefix, size 10 \| PostgreSQL \+ Redis \| \d+ \| [\d.]+ \| [\d.]+ \| 0 \|/);
+    expect(search).to.match(/\| searchUsers, term on a keyword, size 10 \| PostgreSQL \+ Redis \| \d+ \| [\d.]+ \| [\d.]+ \| 0 \|/);
   });
 });

@@ -1,24 +1,20 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { createLogger, openStorage, scopeCredentials, validateConfig, type PassportRequest } from '@portcullis/core';
 import { allActions, createPortcullis, type Portcullis } from '@portcullis/server';
 import { strategyConformance } from '../../packages/core/test/strategies/strategy-conformance.js';
 import { HttpClient } from '../support/clients.js';
-import { fencedBlock, readDoc } from '../support/doc-blocks.js';
+import { DOC_URL, fencedBlock, jsonLines, readDoc, runBash } from '../support/doc-blocks.js';
 import { firstAdmin } from '../support/fixtures.js';
 import { startNode, TestStores } from '../support/node.js';
 import { createDeviceStrategy } from './example-strategy.js';
 
 type Frame = Record<string, unknown>;
 
-/** The address the docs use; the tests put the started node's address in its place. */
-const DOC_URL = 'http://127.0.0.1:7512';
 /** In the WebSocket session, the token of the login answer. */
 const JWT_PLACEHOLDER = 'kauth-<JWT>';
 
@@ -37,12 +33,7 @@ function stable(frame: Frame, withoutRequestId = false): Frame {
 
 /** Runs the README's curl session against `url` with bash; returns the JSON answers it printed. */
 async function runCurlSession(url: string): Promise<Frame[]> {
-  const script = fencedBlock(readDoc('README.md'), 'curl-session').replaceAll(DOC_URL, url);
-  const { stdout } = await promisify(execFile)('bash', ['-c', `set -euo pipefail\n${script}`], {
-    cwd: tmpdir(),
-    env: { ...process.env, PATH: `${dirname(process.execPath)}:/usr/bin:/bin:${process.env['PATH'] ?? ''}` },
-  });
-  return stdout.split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as Frame);
+  return jsonLines(await runBash(fencedBlock(readDoc('README.md'), 'curl-session').replaceAll(DOC_URL, url)));
 }
 
 describe('docs: the README examples', () => {

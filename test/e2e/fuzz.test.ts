@@ -65,7 +65,10 @@ function httpCase(fuzz: Fuzzer, admin: string): string {
   if (fuzz.chance(0.1)) headers.push(`Origin: ${fuzz.pick(['https://evil.test', 'null', fuzz.nastyString().replace(/[\r\n]/g, '')])}`);
   let body = '';
   if (fuzz.chance(0.6)) {
-    const payload = path.startsWith('/_query') ? withToken(fuzz, fuzz.envelope(ACTIONS), admin) : fuzz.chance(0.3) ? { username: 'ivy', password: IVY.password, extra: fuzz.value() } : fuzz.object();
+    // Ivy's password goes where a password is expected (logins, credentials): an action that stores
+    // its body as user content (updateSelf, updateUser, ...) echoes it back, as it should.
+    const takesPassword = path.includes('/_login/') || path.includes('credentials');
+    const payload = path.startsWith('/_query') ? withToken(fuzz, fuzz.envelope(ACTIONS), admin) : takesPassword && fuzz.chance(0.3) ? { username: 'ivy', password: IVY.password, extra: fuzz.value() } : fuzz.object();
     body = fuzz.mangle(JSON.stringify(payload) ?? 'null');
   }
   if (fuzz.chance(0.15)) {

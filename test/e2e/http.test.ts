@@ -90,8 +90,8 @@ describe('e2e: the HTTP transport', () => {
 
   it('lists every served action with its routes on /_publicApi', async () => {
     const api = (await json(await fetch(`${node.url}/_publicApi`))).result as Record<string, Record<string, { http: Array<{ verb: string; url: string }> }>>;
-    expect(api['auth']!['login']!.http).to.deep.include({ verb: 'POST', url: '/_login/:strategy' });
-    expect(api['auth']!['getCurrentUser']!.http).to.deep.equal([{ verb: 'GET', url: '/_me' }]);
+    expect(api['auth']!['login']!.http).to.deep.include({ verb: 'POST', url: '/_login/:strategy', path: '/_login/:strategy' });
+    expect(api['auth']!['getCurrentUser']!.http).to.deep.equal([{ verb: 'GET', url: '/_me', path: '/_me' }]);
     expect(Object.keys(api['security']!)).to.include.members(['createFirstAdmin', 'createUser', 'deleteUser', 'getCredentialFields']);
   });
 

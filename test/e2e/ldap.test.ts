@@ -3,22 +3,14 @@ import type { Portcullis } from '@portcullis/server';
 import { HttpClient, TRANSPORTS, type ApiClient } from '../support/clients.js';
 import { createUser, failed, firstAdmin, login, ok } from '../support/fixtures.js';
 import { MODES, startNode, TestStores, type Mode } from '../support/node.js';
-import { startSlapd, type Slapd } from '../support/slapd.js';
-import { CONTRACTORS_DN, GROUPS, GROUPS_DN, PEOPLE_DN, SERVICE, USERS } from '../support/slapd-fixture.js';
+import { ldapPluginConfig, startSlapd, type Slapd } from '../support/slapd.js';
+import { CONTRACTORS_DN, GROUPS, PEOPLE_DN, USERS } from '../support/slapd-fixture.js';
 
 const INJECTIONS = ['*', 'admin*', '*)(uid=*', 'x)(|(uid=*'];
 
-/** plugins.ldap for the test directory: service account, provisioning with group mapping, short timeouts. */
-const ldapConfig = (slapd: Slapd) => ({
-  url: slapd.url,
-  bindDN: SERVICE.dn,
-  bindCredentials: SERVICE.password,
-  searchBase: PEOPLE_DN,
-  connectTimeout: 1000,
-  timeout: 1000,
-  groupSearch: { base: GROUPS_DN, filter: '(|(member={{dn}})(memberUid={{username}}))' },
-  provisioning: { enabled: true, attributes: { email: 'mail', name: 'cn' }, groupProfiles: { admins: ['admin'], [GROUPS.devs.dn]: ['default'] } },
-});
+/** plugins.ldap for the test directory: provisioning with group mapping. */
+const ldapConfig = (slapd: Slapd) =>
+  ldapPluginConfig(slapd, { enabled: true, attributes: { email: 'mail', name: 'cn' }, groupProfiles: { admins: ['admin'], [GROUPS.devs.dn]: ['default'] } });
 
 const ldapLogin = (client: ApiClient, username: unknown, password: unknown, extra: Record<string, unknown> = {}) =>
   client.call({ controller: 'auth', action: 'login', strategy: 'ldap', body: { username, password }, ...extra });

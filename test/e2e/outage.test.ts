@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import type { Portcullis } from '@portcullis/server';
+import type { Portcullis, ResponseEnvelope } from '@portcullis/server';
 import { HttpClient } from '../support/clients.js';
 import { createUser, failed, firstAdmin, login, ok, sleep } from '../support/fixtures.js';
 import { listening } from '../support/services.js';
@@ -72,5 +72,34 @@ describe('e2e: the session store goes down and comes back', function () {
     expect(fresh, 'login works again without a restart').to.be.a('string');
     expect(ok<{ _id: string }>(await client.call({ controller: 'auth', action: 'getCurrentUser', jwt: fresh }))._id).to.equal('olga');
     expect((await fetch(`${node.url}/_ready`)).status).to.equal(200);
+  });
+
+  it('answers server:healthCheck 503, red, while Redis is down, and green for the stores that answer', async () => {
+    // HTTP Basic: the caller is checked in the database, with no session, so the action runs while Redis is down.
+    const basic = { authorization: `Basic ${Buffer.from('admin:admin-password-long-enough').toString('base64')}` };
+    const health = async (query = '') => {
+      const response = await fetch(`${node.url}/_healthCheck${query}`, { headers: basic });
+      const envelope = (await response.json()) as ResponseEnvelope;
+      expect(envelope.status).to.equal(response.status);
+      return envelope;
+    };
+    expect(ok(await health())).to.deep.equal({ status: 'green', services: { internalCache: 'green', memoryStorage: 'green', storageEngine: 'green' } });
+    redis.kill('SIGKILL');
+    await new Promise((resolve) => redis.once('exit', resolve));
+
+    const down = await health();
+    expect(down.status).to.equal(503);
+    expect(down.error).to.include({ id: 'core.fatal.service_unavailable', status: 503 });
+    expect(down.error!.props).to.deep.equal(['internalCache, memoryStorage']);
+    expect(down.result).to.deep.equal({ status: 'red', services: { internalCache: 'red', memoryStorage: 'red', storageEngine: 'green' } });
+    expect(ok(await health('?services=storageEngine'))).to.deep.equal({ status: 'green', services: { storageEngine: 'green' } });
+
+    redis = await startRedis(port);
+    let back: ResponseEnvelope | undefined;
+    for (let attempt = 0; attempt < 50 && back?.status !== 200; attempt++) {
+      back = await health();
+      if (back.status !== 200) await sleep(200);
+    }
+    expect(back?.result, 'green again without a restart').to.deep.equal({ status: 'green', services: { internalCache: 'green', memoryStorage: 'green', storageEngine: 'green' } });
   });
 });

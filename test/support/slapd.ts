@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN, BASE_DN, fixtureLdif, ssha } from './slapd-fixture.js';
+import { ADMIN, BASE_DN, fixtureLdif, GROUPS_DN, PEOPLE_DN, SERVICE, ssha } from './slapd-fixture.js';
 import { listening } from './services.js';
 
 /** A throwaway OpenLDAP server on loopback, loaded with the fixture tree of slapd-fixture.ts. */
@@ -29,6 +29,21 @@ export interface Slapd {
   /** Stops it and removes its directory. */
   destroy(): Promise<void>;
 }
+
+/**
+ * plugins.ldap for the fixture directory: the service account, people and their groups (by
+ * member DN or memberUid), short timeouts; `provisioning` as the suite needs it.
+ */
+export const ldapPluginConfig = (slapd: Slapd, provisioning: Record<string, unknown>) => ({
+  url: slapd.url,
+  bindDN: SERVICE.dn,
+  bindCredentials: SERVICE.password,
+  searchBase: PEOPLE_DN,
+  connectTimeout: 1000,
+  timeout: 1000,
+  groupSearch: { base: GROUPS_DN, filter: '(|(member={{dn}})(memberUid={{username}}))' },
+  provisioning,
+});
 
 const SLAPD = '/usr/sbin/slapd';
 const SLAPADD = '/usr/sbin/slapadd';

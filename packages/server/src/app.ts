@@ -3,14 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import {
-  createLogger, namespaced, openLoginLimiter, openStorage, SecurityService, StrategyRegistry, TokenManager, UserService,
+  createLogger, namespaced, openLoginLimiter, openStorage, ProfileService, RoleService, SecurityService, StrategyRegistry, TokenManager, UserService,
   type Config, type Logger, type LoginLimiter, type StrategyFactory,
 } from '@portcullis/core';
 import { createLocalStrategy } from '@portcullis/strategy-local';
 import { createLdapStrategy } from '@portcullis/strategy-ldap';
-import type { ServerContext } from './api/action.js';
+import type { ActionDefinition, ServerContext } from './api/action.js';
 import { Funnel } from './api/funnel.js';
-import { allActions } from './controllers/index.js';
+import { actionCatalogue, allActions } from './controllers/index.js';
 import { HttpTransport } from './http/http-transport.js';
 import { Router } from './http/router.js';
 import { TokenLinks } from './notifications/token-links.js';
@@ -58,10 +58,13 @@ export async function createPortcullis(options: PortcullisOptions): Promise<Port
     if (config.plugins['ldap'] !== undefined) builtIn['ldap'] = createLdapStrategy;
     for (const [name, factory] of Object.entries({ ...builtIn, ...options.strategies })) await strategies.register(name, factory);
     const nodeId = `portcullis-${randomUUID().slice(0, 8)}`;
+    const actions = allActions();
+    const roles = new RoleService(storage.roles, security, actionCatalogue(actions));
+    const profiles = new ProfileService(storage, security);
     const metrics = new NodeMetrics({ security, sessions: storage.sessions, plugins, logger: namespaced(logger, 'metrics') });
-    const context: ServerContext = { config, logger, nodeId, storage, security, strategies, tokens, users, logins, version: VERSION, startedAt: Date.now(), metrics };
+    const context: ServerContext = { config, logger, nodeId, storage, security, strategies, tokens, users, roles, profiles, logins, version: VERSION, startedAt: Date.now(), metrics };
     await bootstrapAdmin(context);
-    return assemble(context);
+    return assemble(context, actions);
   } catch (error) {
     await logins?.close().catch(() => undefined);
     await storage.close().catch(() => undefined);
@@ -69,9 +72,8 @@ export async function createPortcullis(options: PortcullisOptions): Promise<Port
   }
 }
 
-function assemble(context: ServerContext): Portcullis {
+function assemble(context: ServerContext, actions: ActionDefinition[]): Portcullis {
   const { config, logger, nodeId } = context;
-  const actions = allActions();
   const funnel = new Funnel(context, actions);
   const ready = async () => {
     const ping = await context.storage.ping();
@@ -116,6 +118,7 @@ function assemble(context: ServerContext): Portcullis {
       clearTimeout(deadline);
       links.close();
       await context.strategies.close();
+      context.security.close();
       await context.logins.close();
       await context.storage.close();
       logger.info({ ns: 'portcullis:server', node: nodeId }, 'Portcullis stopped');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parsePluginConfig } from '@portcullis/core';
+import { parsePluginConfig, secret, secretUrl } from '@portcullis/core';
 import { isDistinguishedName, isFilterTemplate } from './filter.js';
 
 const dn = (what: string) => z.string().refine(isDistinguishedName, `${what} must be a distinguished name (RFC 4514)`);
@@ -46,9 +46,9 @@ const provisioningSchema = z
  */
 export const ldapStrategyConfigSchema = z
   .strictObject({
-    url: z.union([url, z.array(url).min(1)]).describe('Directory URL, or several tried in turn when one cannot be reached'),
+    url: secretUrl(z.union([url, z.array(url).min(1)])).describe('Directory URL, or several tried in turn when one cannot be reached'),
     bindDN: dn('bindDN').optional().describe('Service account that searches for users; absent: anonymous search'),
-    bindCredentials: z.string().min(1).optional().describe('Password of the service account (never logged)'),
+    bindCredentials: secret(z.string().min(1).optional()).describe('Password of the service account (never logged)'),
     searchBase: dn('searchBase').describe('Where users are searched, e.g. ou=people,dc=example,dc=com'),
     searchFilter: z.string().default('(uid={{username}})').describe('Finds the user; {{username}} is the login, escaped per RFC 4515. Active Directory: (sAMAccountName={{username}})'),
     searchScope: scope.default('sub').describe('Scope of the user search'),

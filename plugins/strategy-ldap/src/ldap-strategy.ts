@@ -13,7 +13,7 @@ import {
   type StrategyPlugin,
   type VerifyResult,
 } from '@portcullis/core';
-import type { LdapStrategyConfig } from './config.js';
+import { ldapStrategyConfigSchema, type LdapStrategyConfig } from './config.js';
 import { LDAP_STRATEGY_FIELDS, foldLogin, parseLdapCredentials, storedOverrides, type LdapCredentials } from './credentials-input.js';
 import { asEntry } from './directory-entry.js';
 import { DirectoryStrategy, WRONG_CREDENTIALS } from './directory-strategy.js';
@@ -45,6 +45,8 @@ export interface LdapStrategyDependencies {
 export class LdapStrategyPlugin implements StrategyPlugin {
   readonly name: string;
   readonly fields = LDAP_STRATEGY_FIELDS;
+  /** Read by server:getConfig, which shows this namespace with its secrets removed. */
+  readonly configSchema = ldapStrategyConfigSchema;
   /** Every field names the user's directory entry: only administrators set them (SECURITY.md, "Identity and integrity"). */
   readonly selfEditableFields = [] as const;
   readonly #config: Readonly<LdapStrategyConfig>;

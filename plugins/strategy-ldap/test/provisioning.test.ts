@@ -45,7 +45,9 @@ describe('strategy-ldap/provisioning', () => {
   });
 
   it('re-evaluates groups at each login', async () => {
-    const { login } = await open();
+    const { login, storage } = await open();
+    // Another administrator: dave leaving the admins group must not leave none (see the next test).
+    await storage.users.insert({ _id: 'keeper', content: { profileIds: ['admin'] } });
     expect((await login('dave', USERS.dave.password)).content.profileIds).to.deep.equal(['default']);
     await modifyEntry(slapd(), GROUPS.admins.dn, 'add', 'member', USERS.dave.dn);
     try {
@@ -54,6 +56,19 @@ describe('strategy-ldap/provisioning', () => {
       await modifyEntry(slapd(), GROUPS.admins.dn, 'delete', 'member', USERS.dave.dn);
     }
     expect((await login('dave', USERS.dave.password)).content.profileIds).to.deep.equal(['default']);
+  });
+
+  it('refuses the login that would take the rights of the last administrator, who stays one', async () => {
+    const { login, storage } = await open();
+    await modifyEntry(slapd(), GROUPS.admins.dn, 'add', 'member', USERS.dave.dn);
+    let kuid: string;
+    try {
+      kuid = (await login('dave', USERS.dave.password))._id;
+    } finally {
+      await modifyEntry(slapd(), GROUPS.admins.dn, 'delete', 'member', USERS.dave.dn);
+    }
+    expect((await refusal(login('dave', USERS.dave.password))).id).to.equal('security.rights.last_administrator');
+    expect((await storage.users.get(kuid))?.content.profileIds).to.deep.equal(['default', 'admin']);
   });
 
   it('leaves users an administrator created as they are', async () => {

@@ -12,13 +12,17 @@ import {
   type Logger,
   type PassportRequest,
   type PassportVerify,
+  type SearchResult,
   type StrategyCredentials,
   type StrategyPlugin,
   type VerifyResult,
 } from '@portcullis/core';
-import type { LocalStrategyConfig } from './config.js';
+import { localStrategyConfigSchema, type LocalStrategyConfig } from './config.js';
 import { CURRENT_PASSWORD_FIELD, LOCAL_STRATEGY_FIELDS, isLoginPasswordAcceptable, parseLocalCredentials } from './credentials-input.js';
 import type { PasswordHasher } from './password-hasher.js';
+
+/** The credential fields Kuzzle's local plugin lets a search use, by their names in its API. */
+const SEARCH_FIELDS = { query: { username: 'login' }, sort: { username: 'login', kuid: 'kuid' } } as const;
 
 /** The one failure message: unknown user, wrong password and refused password all read the same. */
 export const WRONG_CREDENTIALS = 'wrong username or password';
@@ -48,6 +52,8 @@ export interface LocalStrategyDependencies {
 export class LocalStrategyPlugin implements StrategyPlugin {
   readonly name: string;
   readonly fields = LOCAL_STRATEGY_FIELDS;
+  /** Read by server:getConfig, which shows this namespace with its secrets removed. */
+  readonly configSchema = localStrategyConfigSchema;
   /** Users choose their own username and password, proving the current one ({@link CURRENT_PASSWORD_FIELD}). */
   readonly selfEditableFields = [...LOCAL_STRATEGY_FIELDS, CURRENT_PASSWORD_FIELD] as const;
   readonly #config: Readonly<LocalStrategyConfig>;
@@ -187,6 +193,17 @@ export class LocalStrategyPlugin implements StrategyPlugin {
   async getById(username: string): Promise<CredentialInfo | null> {
     const record = await this.#credentials.findByLogin(username);
     return record && { username: record.login, kuid: record.kuid };
+  }
+
+  /**
+   * Kuzzle's local plugin search: queries name `username` only, sorts take `username` or
+   * `kuid`; hits are `{username, kuid}`. Usernames are compared as logins are (case-blind).
+   * @throws services.storage.unknown_field for any other field, and the query errors of the core
+   */
+  async search(body: unknown, page: { from: number; size: number }): Promise<SearchResult<CredentialInfo>> {
+    if (!this.#credentials.search) throw fail('plugin.strategy.missing_optional_method', this.name, 'search');
+    const found = await this.#credentials.search(body, page, SEARCH_FIELDS);
+    return { hits: found.hits.map((hit) => ({ username: hit.login, kuid: hit.kuid })), total: found.total };
   }
 
   /** Whether the caller must prove they know the current password: a user about themselves, unless requirePassword is off. */

@@ -1,6 +1,7 @@
 import ms from 'ms';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { secret, secretUrl } from './secrets.js';
 
 /**
  * The configuration of a Portcullis node: one schema, a description and a default on every
@@ -71,14 +72,14 @@ export const configSchema = z.strictObject({
     .prefault({})
     .describe('HTTP and WebSocket server'),
   database: z.strictObject({
-      url: z.string().min(1).default('sqlite:./data/portcullis.db').describe('`sqlite:<path>` (embedded) or `postgres://user:password@host:port/db`'),
+      url: secretUrl(z.string().min(1).default('sqlite:./data/portcullis.db')).describe('`sqlite:<path>` (embedded) or `postgres://user:password@host:port/db`'),
       schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').default('public').describe('PostgreSQL schema holding the tables (created when missing)'),
       timeout: z.number().int().min(100).default(5000).describe('Milliseconds before a database call fails with services.storage.not_connected'),
     })
     .prefault({})
     .describe('Users, profiles, roles, credentials and settings'),
   redis: z.strictObject({
-      url: z.string().min(1).optional().describe('redis://host:port/db; without it, sessions live in the SQL database (single node only)'),
+      url: secretUrl(z.string().min(1).optional()).describe('redis://host:port/db; without it, sessions live in the SQL database (single node only)'),
       keyPrefix: z.string().default('portcullis:').describe('Prefix of every Redis key and channel of this node'),
       timeout: z.number().int().min(100).default(2000).describe('Milliseconds before a Redis call fails with services.cache.not_connected'),
       sessionCache: z.number().int().min(0).default(100_000).describe('Sessions each node keeps in memory between changes, dropped on every node at each revocation (0: ask the session store, Redis or the embedded SQLite file, on every token check)'),
@@ -88,7 +89,7 @@ export const configSchema = z.strictObject({
     .describe('Sessions and revocation events'),
   security: z.strictObject({
       jwt: z.strictObject({
-          secret: z.string().min(32).optional().describe('HMAC secret of the tokens (at least 32 characters); generated once and stored in the database when absent'),
+          secret: secret(z.string().min(32).optional()).describe('HMAC secret of the tokens (at least 32 characters); generated once and stored in the database when absent'),
           algorithm: z.enum(['HS256', 'HS384', 'HS512']).default('HS256').describe('JWT signature algorithm; the only one accepted when verifying'),
           expiresIn: duration.default('1h').describe('Default lifetime of a login token'),
           maxTTL: z.number().int().min(-1).default(86_400_000).describe('Longest lifetime of a login token, in ms, and of a chain of refreshes from one login (default 24h; -1: no limit)'),
@@ -106,7 +107,7 @@ export const configSchema = z.strictObject({
       restrictedProfileIds: z.array(z.string().min(1)).min(1).default(['default']).describe('Profiles given by security:createRestrictedUser'),
       admin: z.strictObject({
           username: z.string().min(1).optional().describe('Creates this administrator at start when no administrator exists'),
-          password: z.string().min(1).optional().describe('Password of that administrator (never logged)'),
+          password: secret(z.string().min(1).optional()).describe('Password of that administrator (never logged)'),
         })
         .prefault({}),
     })
@@ -114,6 +115,8 @@ export const configSchema = z.strictObject({
     .describe('Tokens and default rights'),
   limits: z.strictObject({
       loginsPerSecond: z.number().int().min(0).default(1).describe('auth:login requests one connection may send per second on a node, as in Kuzzle (each HTTP request is its own connection; 0: no limit)'),
+      documentsFetchCount: z.number().int().min(1).default(10_000).describe('Most records one request may read at once (security:mGetUsers ids), as in Kuzzle'),
+      documentsWriteCount: z.number().int().min(1).default(200).describe('Most records one request may change at once (security:mDeleteUsers ids), as in Kuzzle'),
     })
     .prefault({})
     .describe('Request limits of Kuzzle (profiles\' rateLimit is set on each profile)'),

@@ -81,6 +81,8 @@ export class UserService implements StrategyUsers {
     const user: UserRecord = { _id: kuid, content: input.content };
     await this.units.transaction(async () => {
       await guard();
+      // Under the rights lock the profiles are read again: none can be deleted meanwhile.
+      await this.security.guard.locked(async (state) => assertProfilesIn(state.profiles, input.content.profileIds));
       if (!(await this.users.insert(user))) throw fail('security.user.already_exists', kuid);
       for (const [name, given] of credentials) await this.strategies.call(name, (plugin) => plugin.create(given, kuid));
     });
@@ -91,13 +93,105 @@ export class UserService implements StrategyUsers {
   /**
    * Deletes the user and its credentials in every strategy in one transaction, and ends all its
    * sessions before (a crash midway leaves a whole user without sessions) and after (a login
-   * that raced with the deletion).
+   * that raced with the deletion). Refused before anything changes when the user is the last
+   * one able to manage rights (checked again under the rights lock).
+   * @throws security.user.not_found, security.rights.last_administrator
+   */
+  delete(kuid: string): Promise<void> {
+    return this.remove(kuid);
+  }
+
+  /**
+   * Deletes each user as {@link delete} does, one after the other (each deletion sees the ones
+   * before it), and reports the refusals instead of stopping at the first (Kuzzle's mDelete).
+   * @returns the kuids deleted, in the order given, and the errors of the others
+   */
+  async deleteMany(kuids: readonly string[]): Promise<{ deleted: string[]; failures: Array<{ kuid: string; error: unknown }> }> {
+    const deleted: string[] = [];
+    const failures: Array<{ kuid: string; error: unknown }> = [];
+    for (const kuid of kuids) {
+      try {
+        await this.remove(kuid);
+        deleted.push(kuid);
+      } catch (error) {
+        failures.push({ kuid, error });
+      }
+    }
+    return { deleted, failures };
+  }
+
+  /**
+   * Merges `changes` into the user's content. A change of `profileIds` goes through the rights
+   * guard: it is refused when it would leave no user able to manage rights.
+   * @throws security.user.not_found, security.profile.not_found, security.user.uninitialized,
+   *   security.rights.last_administrator
+   */
+  update(kuid: string, changes: Record<string, unknown>): Promise<UserRecord> {
+    return this.writeContent(kuid, (user) => ({ ...user.content, ...changes }) as UserContent, Object.hasOwn(changes, 'profileIds'));
+  }
+
+  /**
+   * Replaces the whole content of an existing user (security:replaceUser), through the rights guard.
+   * @throws security.user.not_found, security.profile.not_found, security.user.uninitialized,
+   *   security.rights.last_administrator
+   */
+  replace(kuid: string, content: UserContent): Promise<UserRecord> {
+    return this.writeContent(kuid, () => content, true);
+  }
+
+  /**
+   * Merges `content` into the user when it exists, else creates it with `{...defaults, ...content}`
+   * and `credentials` (security:upsertUser). A creation that loses a race with another one
+   * becomes an update.
+   * @throws api.assert.invalid_id, security.profile.not_found, security.user.uninitialized, and what
+   *   {@link create} throws
+   */
+  async upsert(kuid: string, content: UserContent, defaults: Record<string, unknown>, credentials: CredentialsByStrategy): Promise<UserRecord> {
+    assertKuid(kuid);
+    if (await this.users.get(kuid)) return this.update(kuid, content);
+    try {
+      return await this.create({ kuid, content: { ...defaults, ...content }, credentials });
+    } catch (error) {
+      if (isPortcullisError(error) && error.id === 'security.user.already_exists') return this.update(kuid, content);
+      throw error;
+    }
+  }
+
+  /**
+   * The one path that writes an existing user's content (update, replace, upsert): the user is
+   * read and written under the rights lock, so that a profile deletion taking the profile from
+   * its users cannot interleave with this read-modify-write; a change that touches `profileIds`
+   * is also checked against the last-administrator invariant.
+   * @throws security.user.uninitialized, security.profile.not_found, security.user.not_found,
+   *   security.rights.last_administrator
+   */
+  private async writeContent(kuid: string, next: (user: UserRecord) => UserContent, touchesProfiles: boolean): Promise<UserRecord> {
+    const write = async ({ profiles }: { profiles: ReadonlyMap<string, unknown> }): Promise<UserRecord> => {
+      const user = await this.users.get(kuid);
+      if (!user) throw fail('security.user.not_found', kuid);
+      const content = next(user);
+      if (!Array.isArray(content.profileIds) || content.profileIds.length === 0) throw fail('security.user.uninitialized', kuid);
+      assertProfilesIn(profiles, content.profileIds);
+      const record = { _id: kuid, content };
+      if (!(await this.users.replace(record))) throw fail('security.user.not_found', kuid);
+      return record;
+    };
+    const guard = this.security.guard;
+    const updated = touchesProfiles ? await guard.write(write) : await guard.locked(write);
+    await this.security.userChanged(kuid);
+    return updated;
+  }
+
+  /**
+   * The one path that deletes a user: its credentials in every strategy and the user in one
+   * transaction, its sessions ended before and after.
    * @throws security.user.not_found
    */
-  async delete(kuid: string): Promise<void> {
+  private async remove(kuid: string): Promise<void> {
     await this.requireStoredUser(kuid);
+    await this.security.guard.assertNotLastManager(kuid);
     await this.tokens.revokeUser(kuid, undefined);
-    await this.units.transaction(async () => {
+    await this.security.guard.write(async () => {
       for (const name of this.strategies.names()) {
         if (await this.hasCredentials(name, kuid)) await this.strategies.call(name, (plugin) => plugin.delete(kuid));
       }
@@ -105,22 +199,6 @@ export class UserService implements StrategyUsers {
     });
     await this.tokens.revokeUser(kuid, undefined);
     await this.security.userChanged(kuid);
-  }
-
-  /**
-   * Merges `changes` into the user's content.
-   * @throws security.user.not_found, security.profile.not_found, security.user.uninitialized
-   */
-  async update(kuid: string, changes: Record<string, unknown>): Promise<UserRecord> {
-    const user = await this.users.get(kuid);
-    if (!user) throw fail('security.user.not_found', kuid);
-    const content = { ...user.content, ...changes } as UserContent;
-    if (!Array.isArray(content.profileIds) || content.profileIds.length === 0) throw fail('security.user.uninitialized', kuid);
-    this.security.assertProfilesExist(content.profileIds);
-    const updated = { _id: kuid, content };
-    if (!(await this.users.replace(updated))) throw fail('security.user.not_found', kuid);
-    await this.security.userChanged(kuid);
-    return updated;
   }
 
   /** Names of the strategies in which the user holds credentials. */
@@ -243,6 +321,11 @@ export class UserService implements StrategyUsers {
     }
     await this.tokens.revokeUserExcept(kuid, keepSessionId);
   }
+}
+
+/** @throws security.profile.not_found for the first id that `profiles` (as a write's transaction sees them) lacks */
+function assertProfilesIn(profiles: ReadonlyMap<string, unknown>, profileIds: readonly string[]): void {
+  for (const id of profileIds) if (!profiles.has(id)) throw fail('security.profile.not_found', id);
 }
 
 /** @throws api.assert.invalid_id for ids starting with "_", api.assert.invalid_argument for reserved or oversized ids */

@@ -20,11 +20,19 @@ const code = (domain: number, subdomain: number, error: number): number =>
 export const ERRORS = {
   // core (0)
   'core.fatal.unexpected_error': { status: 500, code: code(0, 1, 1), message: 'Internal error.', description: 'An unexpected failure on the server side; its cause is logged, never sent.' },
-  'core.fatal.service_unavailable': { status: 503, code: code(0, 1, 2), message: 'Service unavailable: %s.', description: 'The node is starting or shutting down and cannot serve the request.' },
+  'core.fatal.service_unavailable': { status: 503, code: code(0, 1, 2), message: 'Service unavailable: %s.', description: 'The node is starting or shutting down and cannot serve the request; or, from server:healthCheck, a store it checks does not answer (props[0] names it).' },
 
   // services (1)
   'services.storage.not_connected': { status: 503, code: code(1, 1, 24), message: 'The database is unavailable.', description: 'The SQL database did not answer in time; retry later.' },
   'services.storage.not_found': { status: 404, code: code(1, 1, 11), message: 'Document "%s" not found in "%s".', description: 'The requested record does not exist.' },
+  // services.storage: search (Kuzzle's ids where Kuzzle has them)
+  'services.storage.get_limit_exceeded': { status: 413, code: code(1, 1, 3), message: 'The number of documents returned by this request exceeds the configured server limit.', description: 'A search asked for more than 10,000 documents at once (size, or from + size: page with scroll instead), or mGetUsers for more ids than limits.documentsFetchCount.' },
+  'services.storage.unknown_scroll_id': { status: 404, code: code(1, 1, 14), message: 'Non-existing or expired scroll identifier.', description: 'The scroll id is malformed, was not issued by this cluster, or has expired.' },
+  'services.storage.invalid_mapping': { status: 400, code: code(1, 1, 21), message: 'Invalid mapping property "mappings.%s".%s', description: 'A mapping names a field type search does not know, or holds a property other than type and properties.' },
+  'services.storage.cannot_change_mapping': { status: 400, code: code(1, 1, 26), message: 'Field "%s" already has a mapping, and it cannot be changed', description: 'A mapping update would change the type of a mapped field (fields can only be added, as in Elasticsearch), or change a fixed mapping.' },
+  'services.storage.scroll_duration_too_great': { status: 400, code: code(1, 1, 44), message: 'Scroll duration "%s" is too great.', description: 'The scroll argument is not a duration, or is longer than the maximum scroll duration (1 minute).' },
+  'services.storage.unsupported_query': { status: 400, code: code(1, 1, 160), message: 'The search clause "%s" is not supported (supported: %s).', description: 'A search body uses a part of the Elasticsearch query language outside the subset Portcullis translates to SQL; the message names it.' },
+  'services.storage.unknown_field': { status: 400, code: code(1, 1, 161), message: 'The field "%s" cannot be searched: %s.', description: 'A search names a field that is not in the mapping (add it with security:updateUserMapping first), or uses it in a way its type does not allow (sorting a text field).' },
   'services.cache.not_connected': { status: 503, code: code(1, 3, 3), message: 'The session store is unavailable.', description: 'The session store (Redis, or the SQL database in embedded mode) did not answer in time; retry later.' },
 
   // api (2)
@@ -98,7 +106,23 @@ export const ERRORS = {
   'security.profile.not_found': { status: 404, code: code(7, 6, 1), message: 'Profile "%s" not found.', description: 'The profile does not exist.' },
   'security.role.not_found': { status: 404, code: code(7, 5, 1), message: 'Role "%s" not found.', description: 'The role does not exist.' },
   'security.login.too_many_failures': { status: 429, code: code(7, 20, 1), message: 'Too many failed logins; retry in %s seconds.', description: 'Too many failed logins for this account from this client address, or from this client address in all: further attempts are refused until the delay in props[0] (seconds, also in Retry-After) has passed. A successful login resets the account\'s count for the address.' },
+  // Roles and profiles management (issue 10): Kuzzle's ids and codes, plus the administrator invariant.
+  'security.role.login_required': { status: 400, code: code(7, 5, 2), message: 'Cannot remove the "login" action from the anonymous role.', description: 'The anonymous role must allow auth:login (explicitly, or through "*"): without it nobody could log in.' },
+  'security.role.cannot_delete': { status: 400, code: code(7, 5, 3), message: 'The following roles are protected and cannot be deleted: anonymous, default, admin', description: 'The built-in roles cannot be deleted.' },
+  'security.role.in_use': { status: 412, code: code(7, 5, 4), message: 'The role "%s" is still used and cannot be deleted.', description: 'A profile still names the role in its policies: change or delete those profiles first.' },
+  'security.role.unknown_controller': { status: 400, code: code(7, 5, 9), message: 'Trying to set role %s with a non-existing controller "%s".', description: 'The role names a controller this server does not serve; the `force` argument accepts it (for a plugin controller that will register later).' },
+  'security.role.unknown_action': { status: 400, code: code(7, 5, 10), message: 'Trying to set role %s with a non-existing action "%s" in controller "%s".', description: 'The role names an action its controller does not have, or an action other than "*" under the "*" controller. `force` does not lift it for the served controllers.' },
+  'security.profile.cannot_delete': { status: 400, code: code(7, 6, 2), message: 'The following profiles are protected and cannot be deleted: anonymous, default, admin', description: 'The built-in profiles cannot be deleted.' },
+  'security.profile.in_use': { status: 412, code: code(7, 6, 3), message: 'The profile "%s" is still used and cannot be deleted.', description: 'Users still hold the profile: change them first, or delete with onAssignedUsers=remove.' },
+  'security.profile.missing_anonymous_role': { status: 400, code: code(7, 6, 5), message: 'The anonymous profile must include the anonymous role', description: 'The anonymous profile must keep a policy on the anonymous role.' },
+  'security.rights.last_administrator': { status: 412, code: code(7, 3, 40), message: 'Refused: after this change no user could manage rights (%s).', description: 'The change would leave no user whose profiles allow security:createOrReplaceRole, security:createOrReplaceProfile and security:updateUser, the rights needed to restore any other right. Nothing was changed; give another user those rights first.' },
+  'services.storage.document_already_exists': { status: 400, code: code(1, 1, 17), message: 'Document already exists.', description: 'createRole or createProfile named an id that exists: use createOrReplaceRole / createOrReplaceProfile to replace it.' },
+  'services.storage.unknown_index': { status: 412, code: code(1, 1, 1), message: 'The index "%s" does not exist.', description: 'A profile created with `strict` restricts a policy to an index; Portcullis holds no data index, so every index is unknown.' },
   'security.cookie.invalid': { status: 401, code: code(7, 7, 1), message: 'Invalid cookie.', description: 'The Cookie header cannot be parsed.' },
+
+  // issue 10: user batches (security:mGetUsers, security:mDeleteUsers)
+  'services.storage.write_limit_exceeded': { status: 413, code: code(1, 1, 4), message: 'The number of documents edited by this request exceeds the configured server limit.', description: 'More ids than limits.documentsWriteCount (mDeleteUsers, mDeleteRoles, mDeleteProfiles) were given at once; nothing was changed.' },
+  'services.storage.incomplete_delete': { status: 206, code: code(1, 1, 9), message: 'Couldn\'t delete all the requested documents: %s', description: 'Some of the records a multiple deletion names could not be deleted (props[0] lists each with its error id); the others were deleted, and the envelope\'s result lists them.' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 /** Every catalogued error id: a misspelt id does not compile. */

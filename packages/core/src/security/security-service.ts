@@ -1,6 +1,7 @@
 import { fail } from '../errors/index.js';
 import type { Logger } from '../logging/logger.js';
-import type { CacheStats, DocumentStore, ProfileRecord, RoleRecord, SessionStore, UserRecord, UserStore } from '../storage/ports.js';
+import type { CacheStats, DocumentStore, ProfileRecord, RoleRecord, SessionStore, UnitOfWork, UserRecord, UserStore } from '../storage/ports.js';
+import { AdminGuard } from './admin-guard.js';
 import { ADMIN_PROFILE_ID, DEFAULT_PROFILES, DEFAULT_ROLES } from './defaults.js';
 import { mostPermissiveRateLimit } from '../limits/rate-limit.js';
 import { describeRights, isAllowed, type RightEntry, type RightsTarget } from './rights.js';
@@ -16,12 +17,12 @@ export const ANONYMOUS_USER: Readonly<UserRecord> = Object.freeze({
 /** The ids the anonymous user answers to. */
 const isAnonymous = (kuid: string): boolean => kuid === ANONYMOUS_KUID || kuid === 'anonymous';
 
-export interface SecurityStores {
+export interface SecurityStores extends UnitOfWork {
   users: UserStore;
   profiles: DocumentStore<ProfileRecord>;
   roles: DocumentStore<RoleRecord>;
-  /** Carries user-change announcements between nodes. */
-  sessions: Pick<SessionStore, 'announceUserChange' | 'onUserChange'>;
+  /** Carries user and rights change announcements between nodes. */
+  sessions: Pick<SessionStore, 'announceUserChange' | 'onUserChange' | 'announceRightsChange' | 'onRightsChange'>;
 }
 
 export interface UserCacheOptions {
@@ -45,7 +46,7 @@ export class SecurityService {
   /** Whether any profile sets a rateLimit: while none does, {@link rateLimitOf} is never needed. */
   private rateLimited = false;
   private readonly cache: UserCache;
-  /** Rights decisions by set of profiles, controller and action; roles and profiles change only in init(). */
+  /** Rights decisions by set of profiles, controller and action; emptied whenever roles and profiles are reloaded. */
   private readonly decisions = new Map<string, Map<string, Map<string, boolean>>>();
   private decisionCount = 0;
   /** Rights decisions answered by the memo and computed, since start (for the metrics). */
@@ -55,6 +56,12 @@ export class SecurityService {
   private readonly profileKeys = new WeakMap<readonly string[], string>();
   /** The rateLimit of a set of profiles, per profileIds array (as profileKeys): asked on every request; emptied by init(). */
   private rateLimits = new WeakMap<readonly string[], number>();
+  /** Reloads begun, and the newest one applied: an older reload finishing late never overwrites a newer one. */
+  private reloadsBegun = 0;
+  private reloadApplied = 0;
+  private retry: NodeJS.Timeout | undefined;
+  /** The one door for writes that can take rights away (see AdminGuard). */
+  readonly guard: AdminGuard;
 
   constructor(
     private readonly stores: SecurityStores,
@@ -62,19 +69,65 @@ export class SecurityService {
     private readonly logger?: Logger,
   ) {
     this.cache = new UserCache(cache.maxEntries, cache.ttl);
-    stores.sessions.onUserChange((kuid) => this.cache.drop(kuid));
+    this.guard = new AdminGuard(stores);
+    stores.sessions.onUserChange((kuid) => {
+      this.cache.drop(kuid);
+      // null: announcements may have been missed, rights changes among them.
+      if (kuid === null) this.reloadInBackground();
+    });
+    stores.sessions.onRightsChange(() => this.reloadInBackground());
   }
 
   /** Stores the default roles and profiles that are missing (never overwrites), then loads them all. */
   async init(): Promise<void> {
     for (const role of DEFAULT_ROLES) if (!(await this.stores.roles.get(role._id))) await this.stores.roles.put(structuredClone(role));
     for (const profile of DEFAULT_PROFILES) if (!(await this.stores.profiles.get(profile._id))) await this.stores.profiles.put(structuredClone(profile));
+    await this.reload();
+  }
+
+  /**
+   * Reads every role and profile and makes them this node's: rights decisions and rateLimits
+   * computed from the old ones are forgotten. A reload that began before another one finished
+   * after it is dropped, so a slow read from before a change never undoes a newer one.
+   */
+  async reload(): Promise<void> {
+    const begun = ++this.reloadsBegun;
+    const { roles, profiles } = await this.guard.read();
+    if (begun < this.reloadApplied) return;
+    this.reloadApplied = begun;
+    this.roles = roles;
+    this.profiles = profiles;
     this.decisions.clear();
     this.decisionCount = 0;
-    this.roles = new Map((await this.stores.roles.list()).map((role) => [role._id, role]));
-    this.profiles = new Map((await this.stores.profiles.list()).map((profile) => [profile._id, profile]));
-    this.rateLimited = [...this.profiles.values()].some((profile) => (profile.rateLimit ?? 0) > 0);
+    this.rateLimited = [...profiles.values()].some((profile) => (profile.rateLimit ?? 0) > 0);
     this.rateLimits = new WeakMap();
+  }
+
+  /** A reload heard from another node; one that fails (the database is down) is retried every second until one succeeds. */
+  private reloadInBackground(): void {
+    clearTimeout(this.retry);
+    this.reload().catch((error: unknown) => {
+      this.logger?.warn({ err: error }, 'could not reload roles and profiles; retrying in a second');
+      this.retry = setTimeout(() => this.reloadInBackground(), 1000);
+      this.retry.unref();
+    });
+  }
+
+  /**
+   * After a committed change of roles or profiles: reloads them here, before the caller answers,
+   * and tells the other nodes to reload (announced after the commit, so they read the change).
+   */
+  async rightsChanged(): Promise<void> {
+    // The change is committed: a failed read here must not turn it into an error; retry instead.
+    await this.reload().catch(() => this.reloadInBackground());
+    await this.stores.sessions.announceRightsChange().catch((error: unknown) => {
+      this.logger?.warn({ err: error }, 'could not announce a rights change to the other nodes');
+    });
+  }
+
+  /** Stops retrying a failed reload (the node is stopping). */
+  close(): void {
+    clearTimeout(this.retry);
   }
 
   /** Whether some profile limits its users' requests per second (the request path skips the count otherwise). */

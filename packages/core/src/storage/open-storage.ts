@@ -6,6 +6,7 @@ import { RedisSessionStore } from './redis/redis-session-store.js';
 import { openSqlDatabase, type SqlDatabase } from './sql/database.js';
 import { SqlCredentialStore } from './sql/sql-credential-store.js';
 import { SqlDocumentStore } from './sql/sql-document-store.js';
+import { SqlSearchStore } from './sql/sql-search-store.js';
 import { SqlSessionStore } from './sql/sql-session-store.js';
 import { SqlSettingsStore } from './sql/sql-settings-store.js';
 import { SqlUserStore } from './sql/sql-user-store.js';
@@ -64,11 +65,12 @@ export async function openStorage(config: Readonly<Config>, logger: Logger): Pro
   const description = describeStorage(config);
   let closing: Promise<void> | undefined;
   return {
-    users: new SqlUserStore(database.db),
+    users: new SqlUserStore(database.db, database.dialect),
     profiles: new SqlDocumentStore<ProfileRecord>(database.db, 'profiles'),
     roles: new SqlDocumentStore<RoleRecord>(database.db, 'roles'),
     credentials: new SqlCredentialStore(database.db),
     settings: new SqlSettingsStore(database.db),
+    search: new SqlSearchStore(database.db, database.dialect),
     sessions,
     transaction: (run) => database.transaction(run),
     lock: (name) => database.lock(name),

@@ -5,6 +5,8 @@
  * reached throws `services.storage.not_connected` (SQL) or `services.cache.not_connected`
  * (sessions) within its configured timeout.
  */
+import type { MappingProperties } from '../search/mapping.js';
+import type { SearchQuery } from '../search/query.js';
 import type { Policy, RoleControllers } from '../security/types.js';
 
 export interface UserContent {
@@ -38,6 +40,13 @@ export interface UserStore {
   delete(id: string): Promise<boolean>;
   /** Whether any user holds this profile (used for "an admin exists"). */
   existsWithProfile(profileId: string): Promise<boolean>;
+  /**
+   * Whether some user, other than `exceptId`, holds for every group at least one profile of it
+   * (one indexed query): "someone can still manage rights". An empty group matches no user.
+   */
+  existsWithProfilesOfEach(groups: readonly (readonly string[])[], exceptId?: string): Promise<boolean>;
+  /** The users holding this profile. */
+  listWithProfile(profileId: string): Promise<UserRecord[]>;
 }
 
 /** Profiles and roles: small documents by id. */
@@ -83,6 +92,56 @@ export interface CredentialStore {
   delete(strategy: string, kuid: string): Promise<boolean>;
   /** Names of the strategies in which this user holds credentials. */
   strategiesOf(kuid: string): Promise<string[]>;
+  /**
+   * Credentials of one strategy matching a query (logins compared by their canonical key).
+   * @throws services.storage.unknown_field for a field outside `fields`
+   */
+  search(strategy: string, query: SearchQuery, page: SearchPage, fields: CredentialSearchFields): Promise<SearchResult<CredentialHit>>;
+}
+
+/** Which page of a search: `from`/`size`, or (sorted by `_id` only) the `size` ids after `after`. */
+export interface SearchPage {
+  from: number;
+  size: number;
+  after?: string;
+}
+
+export interface SearchResult<T> {
+  hits: T[];
+  /** Every record that matches, not only this page's. */
+  total: number;
+}
+
+/** A credential as a search returns it: never its private data. */
+export interface CredentialHit {
+  kuid: string;
+  login: string;
+}
+
+/**
+ * Which credential fields a strategy lets a search use, by the name its clients know them by
+ * (the local strategy: `{query: {username: 'login'}, sort: {username: 'login', kuid: 'kuid'}}`).
+ */
+export interface CredentialSearchFields {
+  query: Record<string, 'login' | 'kuid'>;
+  sort: Record<string, 'login' | 'kuid'>;
+}
+
+/**
+ * Searches over the shared database, translated to SQL that indexes serve (see
+ * storage/sql/search-index.ts). Queries are parsed before (search/parse-query.ts).
+ */
+export interface SearchStore {
+  /** The user mapping: `profileIds` and the fields added by updateUserMapping. */
+  userMapping(): Promise<MappingProperties>;
+  /**
+   * Adds fields to the user mapping and indexes them for every existing user, in batches.
+   * @throws services.storage.cannot_change_mapping when a field would change its type
+   * @returns the whole mapping after the update
+   */
+  updateUserMapping(added: MappingProperties): Promise<MappingProperties>;
+  /** @throws services.storage.unknown_field for a field outside the mapping */
+  users(query: SearchQuery, page: SearchPage): Promise<SearchResult<UserRecord>>;
 }
 
 /** Node-wide settings shared by every node of a cluster (the generated JWT secret, say). */
@@ -139,6 +198,10 @@ export interface SessionStore {
    * announcements could not be heard for a while (a lost subscription), so drop every cache.
    */
   onUserChange(listener: (kuid: string | null) => void): void;
+  /** Tells every node (this one included) that roles or profiles changed, so they reload them. */
+  announceRightsChange(): Promise<void>;
+  /** Listens to role and profile changes made by any node (a lost subscription is told through onUserChange(null)). */
+  onRightsChange(listener: () => void): void;
   /**
    * How many sessions have not expired, counted by the store for every node (for the metrics:
    * read when they are scraped, never per request).
@@ -183,6 +246,7 @@ export interface Storage extends UnitOfWork {
   roles: DocumentStore<RoleRecord>;
   credentials: CredentialStore;
   settings: SettingsStore;
+  search: SearchStore;
   sessions: SessionStore;
   /** Describes the stores for the start-up log line, without secrets: e.g. "sqlite:./data/portcullis.db". */
   describe(): { database: string; sessions: string };

@@ -1,6 +1,7 @@
 import { loginKey } from '../credentials/login-key.js';
 import { fail } from '../errors/index.js';
-import type { CredentialStore, ExpectedCredential } from '../storage/ports.js';
+import { parseSearchBody } from '../search/parse-query.js';
+import type { CredentialSearchFields, CredentialStore, ExpectedCredential, SearchPage } from '../storage/ports.js';
 import type { StrategyCredentials } from './strategy-plugin.js';
 
 type Writable = Parameters<StrategyCredentials['insert']>[0];
@@ -21,6 +22,7 @@ export function scopeCredentials(store: CredentialStore, strategy: string): Stra
     insert: async (record: Writable) => store.insert({ ...visible(record), strategy }),
     update: async (record: Writable, expected?: ExpectedCredential) => store.update({ ...visible(record), strategy }, expected),
     delete: (kuid: string) => store.delete(strategy, kuid),
+    search: async (body: unknown, page: SearchPage, fields: CredentialSearchFields) => store.search(strategy, parseSearchBody(body), page, fields),
   });
 }
 

@@ -1,7 +1,8 @@
 import type { Strategy } from 'passport-strategy';
+import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { PluginMetrics } from './plugin-metrics.js';
-import type { CredentialInsertResult, CredentialRecord, ExpectedCredential, UserContent, UserRecord } from '../storage/ports.js';
+import type { CredentialHit, CredentialInsertResult, CredentialRecord, CredentialSearchFields, ExpectedCredential, SearchPage, SearchResult, UserContent, UserRecord } from '../storage/ports.js';
 
 /**
  * The request a Passport strategy sees: built by the core from the API request, whatever the
@@ -49,6 +50,14 @@ export interface StrategyCredentials {
   /** With `expected`, writes only while the record still holds that login and data (false otherwise). */
   update(record: Omit<CredentialRecord, 'strategy'>, expected?: ExpectedCredential): Promise<boolean | 'login_taken'>;
   delete(kuid: string): Promise<boolean>;
+  /**
+   * The strategy's credentials matching a search body of Elasticsearch's query DSL (the subset
+   * of search/parse-query.ts), over the fields `fields` exposes under the names clients know
+   * (logins are compared by their canonical key, as at login). Never returns private data.
+   * Optional so that contexts built by hand (tests) may leave it out.
+   * @throws services.storage.unsupported_query, services.storage.unknown_field, api.assert.invalid_argument
+   */
+  search?(body: unknown, page: SearchPage, fields: CredentialSearchFields): Promise<SearchResult<CredentialHit>>;
 }
 
 /**
@@ -127,6 +136,12 @@ export interface StrategyPlugin {
    */
   readonly selfEditableFields?: readonly string[];
   /**
+   * The schema of the plugin's `plugins.<name>` namespace, with its secrets marked (`secret`,
+   * `secretUrl`): server:getConfig shows the namespace through it, secrets removed. A plugin
+   * without one has its namespace left out of server:getConfig entirely.
+   */
+  readonly configSchema?: z.ZodType;
+  /**
    * Builds the Passport strategy. The plugin must create it with `passReqToCallback: true` and
    * hand it `verify` unchanged: the core's adapter calls {@link StrategyPlugin.verify}.
    */
@@ -162,6 +177,12 @@ export interface StrategyPlugin {
   getInfo?(kuid: string): Promise<CredentialInfo | null>;
   /** Credentials by strategy-side id (a username), or null. */
   getById?(id: string): Promise<CredentialInfo | null>;
+  /**
+   * security:searchUsersByCredentials: the strategy's credentials matching an Elasticsearch
+   * search body (`{query, sort}`), each described as getInfo does (with its `kuid`). Optional:
+   * without it the action fails with plugin.strategy.missing_optional_method.
+   */
+  search?(body: unknown, page: { from: number; size: number }): Promise<SearchResult<CredentialInfo>>;
   afterRegister?(strategy: Strategy): void | Promise<void>;
   /** Releases what the plugin holds (connections, timers) when it is unregistered. */
   close?(): Promise<void>;
@@ -171,4 +192,4 @@ export interface StrategyPlugin {
 export type StrategyFactory = (context: StrategyContext) => StrategyPlugin | Promise<StrategyPlugin>;
 
 export const REQUIRED_METHODS = ['createPassportStrategy', 'verify', 'exists', 'validate', 'create', 'update', 'delete'] as const;
-export const OPTIONAL_METHODS = ['prepare', 'getInfo', 'getById', 'afterRegister', 'close'] as const;
+export const OPTIONAL_METHODS = ['prepare', 'getInfo', 'getById', 'search', 'afterRegister', 'close'] as const;

@@ -206,6 +206,20 @@ export function sessionStoreConformance(factory: StoreFactory<SessionStore>): vo
         expect(revoked).to.deep.equal([]);
       });
 
+      it('announces rights changes to listeners, apart from user changes and revocations', async () => {
+        let rights = 0;
+        const users: Array<string | null> = [];
+        const revoked = revocationsOf(sessions);
+        sessions.onRightsChange(() => { rights += 1; });
+        sessions.onUserChange((kuid) => users.push(kuid));
+        await sessions.announceRightsChange();
+        await waitFor(() => rights === 1, 2000, 'the rights change');
+        await sleep(50);
+        expect(rights).to.equal(1);
+        expect(users).to.deep.equal([]);
+        expect(revoked).to.deep.equal([]);
+      });
+
       it('calls every listener, even after one throws', async () => {
         const heard: string[][] = [];
         sessions.onRevoked(() => { throw new Error('a broken listener'); });

@@ -85,5 +85,30 @@ export function userStoreConformance(factory: StoreFactory<UserStore>): void {
       await users.delete(alice._id);
       expect(await users.existsWithProfile('admin')).to.equal(true);
     });
+
+    it('finds a user holding a profile of every group, its profiles together, and none other than the one excepted', async () => {
+      const split = user(['half-a', 'half-b']);
+      const half = user(['half-a']);
+      await users.insert(split);
+      await users.insert(half);
+      expect(await users.existsWithProfilesOfEach([['admin', 'half-a'], ['admin', 'half-b']])).to.equal(true);
+      expect(await users.existsWithProfilesOfEach([['half-a'], ['half-b']], split._id)).to.equal(false);
+      expect(await users.existsWithProfilesOfEach([['half-a'], ['half-a']], split._id)).to.equal(true);
+      expect(await users.existsWithProfilesOfEach([['half-a'], []])).to.equal(false);
+      expect(await users.existsWithProfilesOfEach([['admin']])).to.equal(false);
+      expect(await users.existsWithProfilesOfEach([])).to.equal(false);
+    });
+
+    it('lists the users holding a profile', async () => {
+      const alice = user(['editor', 'default']);
+      const bob = user(['editor']);
+      await users.insert(alice);
+      await users.insert(bob);
+      await users.insert(user(['default']));
+      const listed = await users.listWithProfile('editor');
+      expect(listed.map((found) => found._id).sort()).to.deep.equal([alice._id, bob._id].sort());
+      expect(listed.find((found) => found._id === alice._id)).to.deep.equal(alice);
+      expect(await users.listWithProfile('nobody-has-it')).to.deep.equal([]);
+    });
   });
 }

@@ -1,4 +1,4 @@
-import type { LoginLimiter, Logger, SecurityService, Session, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
+import type { LoginLimiter, Logger, PortcullisError, ProfileService, RoleService, SecurityService, Session, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
 import type { z } from 'zod';
 import type { MaybeAsync } from './maybe-async.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
@@ -23,6 +23,9 @@ export interface ServerContext {
   strategies: StrategyRegistry;
   tokens: TokenManager;
   users: UserService;
+  /** Roles and profiles over the API (validated, guarded, announced to every node). */
+  roles: RoleService;
+  profiles: ProfileService;
   /** Failed-login counters (Redis or memory): every action that checks a secret goes through them. */
   logins: LoginLimiter;
   version: string;
@@ -52,12 +55,8 @@ export interface ActionOutcome {
   result: unknown;
   status?: number;
   headers?: Record<string, string>;
-  /**
-   * Over HTTP, the result (a string) is the whole body, with the Content-Type of `headers`,
-   * instead of the JSON envelope (Kuzzle's raw responses): for clients that are not Kuzzle
-   * clients, such as Prometheus. Over WebSocket the envelope carries it as usual.
-   */
-  raw?: boolean;
+  /** An error answered beside the result (Kuzzle's request.setError): a partial failure, a store down. */
+  error?: PortcullisError;
 }
 
 /**
@@ -74,6 +73,11 @@ export interface ActionDefinition<ArgsSchema extends z.ZodType = z.ZodType, Body
   body: BodySchema;
   /** Refuse anonymous callers with 401 even when their role allows the action (Kuzzle's assertIsAuthenticated). */
   authenticated?: boolean;
+  /**
+   * Over HTTP, a successful answer's body is its result alone, not the envelope (Kuzzle's raw
+   * format: server:openapi serves the OpenAPI document itself). WebSocket answers keep the envelope.
+   */
+  rawOverHttp?: boolean;
   /** Its answers carry a token: over HTTP they are sent `Cache-Control: no-store`, so that no cache keeps one. */
   issuesToken?: boolean;
   /**
@@ -98,9 +102,13 @@ export function outcome(result: unknown, status?: number, headers?: Record<strin
   return { [OUTCOME]: true, result, ...(status === undefined ? {} : { status }), ...(headers ? { headers } : {}) };
 }
 
-/** Marks a handler's return value as a raw body of the given content type (see ActionOutcome.raw). */
-export function rawOutcome(body: string, contentType: string): ActionOutcome & { [OUTCOME]: true } {
-  return { [OUTCOME]: true, result: body, headers: { 'Content-Type': contentType }, raw: true };
+/**
+ * Marks a result answered together with an error, as Kuzzle does for partial failures
+ * (`services.storage.incomplete_delete`, 206) and health checks that find a store down (503):
+ * the envelope carries the error, its status, and the result.
+ */
+export function withError(result: unknown, error: PortcullisError): ActionOutcome & { [OUTCOME]: true } {
+  return { [OUTCOME]: true, result, error };
 }
 
 export const OUTCOME = Symbol('outcome');

@@ -1,5 +1,5 @@
 import { ANONYMOUS_USER, fail, isPortcullisError, PortcullisError, type Session, type UserRecord, type VerifiedToken } from '@portcullis/core';
-import { isOutcome, type ActionDefinition, type ServerContext } from './action.js';
+import { isOutcome, type ActionDefinition, type ActionOutcome, type ServerContext } from './action.js';
 import { loginAccount, passportRequest, userOfToken } from './caller.js';
 import { andThen, isPromise, type MaybeAsync } from './maybe-async.js';
 import type { ApiRequest, Connection } from './request.js';
@@ -56,7 +56,7 @@ export interface TokenBinder {
  */
 export class Funnel {
   private readonly actions = new Map<string, Map<string, Served>>();
-  /** Answers of actions that issue tokens (ActionDefinition.issuesToken) and raw answers (ActionOutcome.raw), for the HTTP transport. */
+  /** Answers of actions that issue tokens (ActionDefinition.issuesToken) and raw answers (ActionDefinition.rawOverHttp), for the HTTP transport. */
   private readonly marks = new WeakMap<ResponseEnvelope, AnswerMark>();
   private binder: TokenBinder | undefined;
   private readonly limits: RequestLimits;
@@ -136,13 +136,18 @@ export class Funnel {
       ? andThen(definition.checksSecret(call), (account) => this.ctx.logins.guard({ account, address: connection.ip }, () => definition.handler(call)))
       : definition.handler(call);
     return andThen(value, (result) => {
-      const answer = isOutcome(result)
-        ? envelope(this.ctx.nodeId, { ...fieldsOf(request), result: result.result, status: result.status ?? 200, headers: result.headers ?? {} })
-        : resultEnvelope(this.ctx.nodeId, request, result);
+      const answer = isOutcome(result) ? this.outcomeEnvelope(request, result) : resultEnvelope(this.ctx.nodeId, request, result);
       if (definition.issuesToken) this.marks.set(answer, 'token');
-      else if (isOutcome(result) && result.raw) this.marks.set(answer, 'raw');
+      else if (definition.rawOverHttp && answer.error === null) this.marks.set(answer, 'raw');
       return answer;
     });
+  }
+
+  private outcomeEnvelope(request: ApiRequest, outcome: ActionOutcome): ResponseEnvelope {
+    const fields = { ...fieldsOf(request), result: outcome.result, status: outcome.status ?? 200, headers: outcome.headers ?? {} };
+    if (!outcome.error) return envelope(this.ctx.nodeId, fields);
+    // An error beside a result: the envelope keeps both (see withError).
+    return { ...envelope(this.ctx.nodeId, { ...fields, error: outcome.error.toJSON(this.ctx.config.server.development) }), result: outcome.result ?? null };
   }
 
   /** Whether an answer carries a token (its action issues tokens). */

@@ -6,8 +6,11 @@ import { z } from 'zod';
  */
 export const id = z.string().min(1).max(128);
 export const strategyName = z.string().min(1).max(64);
-/** A boolean argument. Over HTTP, query-string booleans are presence flags (the transport sets them true). */
-export const flag = z.boolean().optional();
+/**
+ * A boolean argument. Over HTTP, query-string booleans are presence flags (the transport sets them
+ * true); over WebSocket the Kuzzle SDK sends `null` for an option it was not given (`force`, say).
+ */
+export const flag = z.boolean().nullish();
 export const expiresIn = z.union([z.number(), z.string().max(100)]).optional();
 export const kuidMode = z.enum(['human', 'uuid']).optional();
 export const plainObject = z.record(z.string(), z.unknown());

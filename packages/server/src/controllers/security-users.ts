@@ -6,6 +6,13 @@ import { flag, id, idArgs, kuidMode, noBody, plainObject } from '../api/schemas.
 const createArgs = z.object({ _id: id.optional(), kuid: kuidMode, refresh: z.string().optional() }).loose();
 const credentials = z.record(z.string(), plainObject).optional();
 const serialize = (user: UserRecord) => ({ _id: user._id, _source: user.content });
+/** A user's whole content: `profileIds` required, as in createUser. */
+const fullContent = plainObject.and(z.object({ profileIds: z.array(z.string().min(1)).min(1) }));
+
+/** @throws api.assert.forbidden_argument when a user's content names its own `_id` */
+function assertNoId(content: Record<string, unknown>, name: string): void {
+  if (Object.hasOwn(content, '_id')) throw fail('api.assert.forbidden_argument', name);
+}
 
 /**
  * The content of a user whose profiles the server chooses (first admin, self sign-up).
@@ -31,7 +38,10 @@ export const userActions = [
     async handler({ args, body, ctx }) {
       const content = withProfiles(body.content, ['admin']);
       // The guard is a lock in the shared database: one administrator, however many nodes race.
-      return serialize(await ctx.users.createFirstAdmin({ kuid: args._id, content, credentials: body.credentials ?? {} }));
+      const admin = await ctx.users.createFirstAdmin({ kuid: args._id, content, credentials: body.credentials ?? {} });
+      // Kuzzle's `reset`: the default roles and profiles back to the secure standard set.
+      if (args.reset) await ctx.profiles.restrictDefaultRights();
+      return serialize(admin);
     },
   }),
   defineAction({
@@ -82,11 +92,48 @@ export const userActions = [
     args: idArgs,
     body: plainObject,
     async handler({ args, body, ctx }) {
-      if (Object.hasOwn(body, '_id')) throw fail('api.assert.forbidden_argument', 'body._id');
+      assertNoId(body, 'body._id');
       if (body['profileIds'] !== undefined && (!Array.isArray(body['profileIds']) || !body['profileIds'].every((p) => typeof p === 'string'))) {
         throw fail('api.assert.invalid_type', 'body.profileIds', 'string[]');
       }
       return serialize(await ctx.users.update(args._id, body));
+    },
+  }),
+  defineAction({
+    controller: 'security',
+    action: 'replaceUser',
+    description: "Replaces the whole content of an existing user; `profileIds` is required and must name existing profiles.",
+    http: [{ verb: 'PUT', path: '/users/:_id/_replace' }],
+    args: idArgs,
+    body: fullContent,
+    async handler({ args, body, ctx }) {
+      assertNoId(body, 'body._id');
+      return serialize(await ctx.users.replace(args._id, body));
+    },
+  }),
+  defineAction({
+    controller: 'security',
+    action: 'upsertUser',
+    description: 'Merges `content` into the user when it exists; else creates it with `{...default, ...content}` and `credentials`.',
+    http: [{ verb: 'POST', path: '/users/:_id/_upsert' }],
+    args: idArgs,
+    body: z.object({ content: fullContent, credentials, default: plainObject.optional() }).strict(),
+    async handler({ args, body, ctx }) {
+      assertNoId(body.content, 'body.content._id');
+      if (body.default) assertNoId(body.default, 'body.default._id');
+      return serialize(await ctx.users.upsert(args._id, body.content, body.default ?? {}, body.credentials ?? {}));
+    },
+  }),
+  defineAction({
+    controller: 'security',
+    action: 'getUserRights',
+    description: "A user's rights, as auth:getMyRights gives the caller's.",
+    http: [{ verb: 'GET', path: '/users/:_id/_rights' }],
+    args: idArgs,
+    body: noBody,
+    async handler({ args, ctx }) {
+      const hits = ctx.security.rightsOf(await ctx.security.requireUser(args._id));
+      return { hits, total: hits.length };
     },
   }),
   defineAction({

@@ -1,4 +1,4 @@
-import { defineAction, rawOutcome } from '../api/action.js';
+import { defineAction, outcome } from '../api/action.js';
 import { noArgs, noBody } from '../api/schemas.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus.js';
 
@@ -18,7 +18,7 @@ export const metricsActions = [
   defineAction({
     controller: 'server', action: 'prometheus',
     description: 'The figures of server:metrics in Prometheus\' text exposition format (over HTTP the body is the text itself), for scrapers.',
-    http: [{ verb: 'GET', path: '/_metrics/prometheus' }], args: noArgs, body: noBody,
-    handler: async ({ ctx }) => rawOutcome(await ctx.metrics.exposition(), PROMETHEUS_CONTENT_TYPE),
+    http: [{ verb: 'GET', path: '/_metrics/prometheus' }], args: noArgs, body: noBody, rawOverHttp: true,
+    handler: async ({ ctx }) => outcome(await ctx.metrics.exposition(), 200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE }),
   }),
 ];

@@ -1,47 +1,56 @@
-import { defineAction, type ActionDefinition } from '../api/action.js';
+import { fail } from '@portcullis/core';
+import { z } from 'zod';
+import { defineAction, outcome, type ActionDefinition } from '../api/action.js';
 import { noArgs, noBody } from '../api/schemas.js';
+import { openApiDocument } from './openapi-document.js';
+import { healthCheckAction } from './server-health.js';
+import { capabilities, publicApi, serverInfo, visibleConfig } from './server-info.js';
 
-/** server: node information. `publicApi` lists every served action with its HTTP routes. */
+export { publicApi } from './server-info.js';
+
+/** server: node information. `publicApi`, `openapi`, `info` and `capabilities` describe every served action. */
 export function serverActions(all: () => readonly ActionDefinition[]): ActionDefinition[] {
   return [
     defineAction({
-      controller: 'server', action: 'info', description: 'Version and stores of this node.',
+      controller: 'server', action: 'info', description: 'Version, API, system and stores of this node (no secret).',
       http: [{ verb: 'GET', path: '/' }, { verb: 'GET', path: '/_serverInfo' }], args: noArgs, body: noBody,
-      async handler({ ctx }) {
-        return {
-          serverInfo: {
-            kuzzle: { name: 'portcullis', version: ctx.version, nodeVersion: process.version, node: ctx.nodeId, uptime: `${Math.floor((Date.now() - ctx.startedAt) / 1000)}s` },
-            services: ctx.storage.describe(),
-          },
-        };
-      },
+      handler: ({ ctx }) => serverInfo(ctx, all()),
     }),
     defineAction({
       controller: 'server', action: 'now', description: 'The server time, in epoch milliseconds.',
       http: [{ verb: 'GET', path: '/_now' }], args: noArgs, body: noBody,
       handler: async () => ({ now: Date.now() }),
     }),
-    defineAction({
-      controller: 'server', action: 'healthCheck', description: 'Whether every store answers: green or red.',
-      http: [{ verb: 'GET', path: '/_healthCheck' }], args: noArgs, body: noBody,
-      async handler({ ctx }) {
-        const ping = await ctx.storage.ping();
-        const color = (ok: boolean) => (ok ? 'green' : 'red');
-        return {
-          status: ping.database && ping.sessions ? 'green' : 'red',
-          services: { internalCache: color(ping.sessions), memoryStorage: color(ping.sessions), storageEngine: color(ping.database) },
-        };
-      },
-    }),
+    healthCheckAction,
     defineAction({
       controller: 'server', action: 'publicApi', description: 'Every action this node serves, with its HTTP routes (read by the Kuzzle SDK).',
       http: [{ verb: 'GET', path: '/_publicApi' }], args: noArgs, body: noBody,
-      handler: async () => publicApi(all()),
+      handler: () => publicApi(all()),
     }),
     defineAction({
-      controller: 'server', action: 'openapi', description: 'Same as publicApi (Kuzzle name).',
-      http: [{ verb: 'GET', path: '/_openapi' }], args: noArgs, body: noBody,
-      handler: async () => publicApi(all()),
+      controller: 'server', action: 'openapi', description: 'An OpenAPI 3.1 document of every HTTP route; over HTTP, the answer is the document itself.',
+      http: [{ verb: 'GET', path: '/_openapi' }],
+      args: z.object({ format: z.enum(['json', 'yaml']).optional(), scope: z.string().max(64).optional() }).loose(),
+      body: noBody,
+      rawOverHttp: true,
+      handler({ args, ctx }) {
+        const scope = args.scope ?? 'kuzzle';
+        if (scope !== 'kuzzle' && scope !== 'app') throw fail('api.assert.unexpected_argument', scope, 'kuzzle, app');
+        // There is no application API besides the node's own: its document has no paths.
+        const document = openApiDocument(scope === 'kuzzle' ? all() : [], ctx.version);
+        // JSON is YAML 1.2: the same text answers both formats.
+        return outcome(document, 200, { 'Content-Type': `application/${args.format ?? 'json'}` });
+      },
+    }),
+    defineAction({
+      controller: 'server', action: 'capabilities', description: 'Limits, strategies, routes, stores and version of this node.',
+      http: [{ verb: 'GET', path: '/_capabilities' }], args: noArgs, body: noBody,
+      handler: ({ ctx }) => capabilities(ctx, all()),
+    }),
+    defineAction({
+      controller: 'server', action: 'getConfig', description: "This node's configuration, every secret removed.",
+      http: [{ verb: 'GET', path: '/_getConfig' }], args: noArgs, body: noBody,
+      handler: ({ ctx }) => visibleConfig(ctx),
     }),
     defineAction({
       controller: 'server', action: 'adminExists', description: 'Whether an administrator exists.',
@@ -49,17 +58,4 @@ export function serverActions(all: () => readonly ActionDefinition[]): ActionDef
       handler: async ({ ctx }) => ({ exists: await ctx.security.adminExists() }),
     }),
   ];
-}
-
-export function publicApi(definitions: readonly ActionDefinition[]): Record<string, Record<string, unknown>> {
-  const api: Record<string, Record<string, unknown>> = {};
-  for (const { controller, action, http } of definitions) {
-    api[controller] ??= {};
-    api[controller][action] = {
-      controller,
-      action,
-      http: http.filter((route) => !route.deprecated).map(({ verb, path }) => ({ verb, url: path })),
-    };
-  }
-  return api;
 }

@@ -111,8 +111,8 @@ export class HttpTransport {
   private send(req: IncomingMessage, res: ServerResponse, response: ResponseEnvelope, close = false, extra?: Record<string, string>): void {
     if (res.headersSent) return;
     const mark = this.funnel.markOf(response);
-    // A raw answer (Prometheus' text, say) is its result alone, with the Content-Type its action set.
-    const payload = mark === 'raw' ? String(response.result) : JSON.stringify(response);
+    // A raw answer is its result alone: a string as it is (Prometheus' text, with the Content-Type its action set), anything else as JSON.
+    const payload = mark !== 'raw' ? JSON.stringify(response) : typeof response.result === 'string' ? response.result : JSON.stringify(response.result);
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
       'Content-Length': String(Buffer.byteLength(payload)),

@@ -70,6 +70,7 @@ return 1`;
 export class RedisSessionStore implements SessionStore {
   private readonly listeners = new Set<RevocationListener>();
   private readonly userListeners = new Set<(kuid: string | null) => void>();
+  private readonly rightsListeners = new Set<() => void>();
   private readonly cache: SessionCache;
   private readonly channel: string;
 
@@ -202,6 +203,17 @@ export class RedisSessionStore implements SessionStore {
     this.userListeners.add(listener);
   }
 
+  /** Published on the revocation channel: every node, this one included, hears it once. */
+  announceRightsChange(): Promise<void> {
+    return this.call(async () => {
+      await this.client.publish(this.channel, JSON.stringify({ rights: true }));
+    });
+  }
+
+  onRightsChange(listener: () => void): void {
+    this.rightsListeners.add(listener);
+  }
+
   /** Whether Redis answers a PING in time. */
   async ping(): Promise<boolean> {
     try {
@@ -249,6 +261,10 @@ export class RedisSessionStore implements SessionStore {
       this.tellUsers((ids as { user: string }).user);
       return;
     }
+    if (typeof ids === 'object' && ids !== null && (ids as { rights?: unknown }).rights === true) {
+      this.tellRights();
+      return;
+    }
     if (typeof ids === 'object' && ids !== null && typeof (ids as { refreshed?: unknown }).refreshed === 'string') {
       this.cache.drop([(ids as { refreshed: string }).refreshed]);
       return;
@@ -263,6 +279,16 @@ export class RedisSessionStore implements SessionStore {
         listener(ids);
       } catch (error) {
         this.logger.error({ err: error }, 'a revocation listener failed');
+      }
+    }
+  }
+
+  private tellRights(): void {
+    for (const listener of this.rightsListeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.logger.error({ err: error }, 'a rights-change listener failed');
       }
     }
   }

@@ -1,5 +1,6 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { canonicalLogins } from './canonical-logins.js';
+import { searchIndex } from './search-index.js';
 
 /**
  * The schema's history. A migration, once released, is never edited: add the next one
@@ -55,6 +56,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
     },
   },
   '0003_canonical_logins': canonicalLogins,
+  '0004_search_index': searchIndex,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };

@@ -1,6 +1,9 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { loginKey } from '../../credentials/login-key.js';
-import type { CredentialInsertResult, CredentialRecord, CredentialStore, ExpectedCredential } from '../ports.js';
+import { compileClause } from '../../search/compile.js';
+import type { SearchQuery } from '../../search/query.js';
+import type { CredentialHit, CredentialInsertResult, CredentialRecord, CredentialSearchFields, CredentialStore, ExpectedCredential, SearchPage, SearchResult } from '../ports.js';
+import { credentialOrder, credentialTarget } from './credential-search-target.js';
 import { guard, isUniqueViolation } from './sql-errors.js';
 import type { Tables } from './tables.js';
 
@@ -79,6 +82,17 @@ export class SqlCredentialStore implements CredentialStore {
     });
   }
 
+  search(strategy: string, query: SearchQuery, page: SearchPage, fields: CredentialSearchFields): Promise<SearchResult<CredentialHit>> {
+    return guard(UNAVAILABLE, async () => {
+      const condition = compileClause(credentialTarget(fields.query), query.query);
+      const order = credentialOrder(query, fields.sort);
+      const [rows, counted] = await Promise.all([
+        sql<CredentialHit>`select c.kuid, c.login from credentials c where c.strategy = ${strategy} and ${condition} order by ${order} limit ${page.size} offset ${page.from}`.execute(this.db),
+        sql<{ total: number | string }>`select count(*) as total from credentials c where c.strategy = ${strategy} and ${condition}`.execute(this.db),
+      ]);
+      return { hits: rows.rows.map((row) => ({ kuid: row.kuid, login: row.login })), total: Number(counted.rows[0]?.total ?? 0) };
+    });
+  }
   private findOne(column: 'kuid' | 'login_key', strategy: string, value: string): Promise<CredentialRecord | null> {
     return guard(UNAVAILABLE, async () => {
       const row = await this.db.selectFrom('credentials').select(['strategy', 'kuid', 'login', 'data'])

@@ -32,6 +32,7 @@ function isLive(expiresAt: number | string, now: number): boolean {
 export class SqlSessionStore implements SessionStore {
   private readonly listeners = new Set<RevocationListener>();
   private readonly userListeners = new Set<(kuid: string | null) => void>();
+  private readonly rightsListeners = new Set<() => void>();
   private readonly purgeTimer: NodeJS.Timeout;
 
   private readonly cache: SessionCache | undefined;
@@ -151,6 +152,15 @@ export class SqlSessionStore implements SessionStore {
 
   onUserChange(listener: (kuid: string | null) => void): void {
     this.userListeners.add(listener);
+  }
+
+  /** One process serves an SQLite file: rights changes are announced in process (other processes see data_version move). */
+  async announceRightsChange(): Promise<void> {
+    for (const listener of this.rightsListeners) listener();
+  }
+
+  onRightsChange(listener: () => void): void {
+    this.rightsListeners.add(listener);
   }
 
   /** Rows that have not expired: a count over the expires_at index (both of its terms are index ranges). */

@@ -8,6 +8,8 @@ export interface Tables {
   users: { id: string; content: string };
   /** One row per (user, profile), kept in step with `users.content.profileIds`. */
   user_profiles: { user_id: string; profile_id: string };
+  /** One row per value of a mapped user field (migration 0004): see search-index.ts. */
+  user_fields: { user_id: string; field: string; value_text: string | null; value_number: number | null };
   profiles: { id: string; body: string };
   roles: { id: string; body: string };
   /** `login_key` (migration 0003) is loginKey(login): unique per strategy. */
