@@ -104,6 +104,7 @@ function assemble(context: ServerContext, actions: ActionDefinition[]): Portcull
       http.server.listen(config.server.port, config.server.host);
       await once(http.server, 'listening');
       const address = http.server.address() as AddressInfo;
+      context.metrics.frames.start();
       url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
       logger.info({ ns: 'portcullis:server', url, node: nodeId, ...context.storage.describe(), strategies: context.strategies.names() }, `Portcullis listening on ${url}`);
     },
@@ -117,6 +118,7 @@ function assemble(context: ServerContext, actions: ActionDefinition[]): Portcull
       await closed;
       clearTimeout(deadline);
       links.close();
+      context.metrics.frames.stop();
       await context.strategies.close();
       context.security.close();
       await context.logins.close();

@@ -92,27 +92,29 @@ export class Funnel {
         this.limits.check(definition.controller, definition.action, caller.user, connection);
         return andThen(this.checkRights(definition, caller.user), () => this.run(definition, request, caller, connection));
       });
-      if (!isPromise(response)) return this.counted(served, request, response);
+      if (!isPromise(response)) return this.counted(served, request, response, connection);
       const pending = served;
-      this.ctx.metrics.inFlight++;
+      this.ctx.metrics.ongoing[connection.protocol]++;
       return response.then(
-        (answer) => this.settled(pending, request, answer),
-        (error: unknown) => this.settled(pending, request, this.envelopeOf(error, request)),
+        (answer) => this.settled(pending, request, answer, connection),
+        (error: unknown) => this.settled(pending, request, this.envelopeOf(error, request), connection),
       );
     } catch (error) {
-      return this.counted(served, request, this.envelopeOf(error, request));
+      return this.counted(served, request, this.envelopeOf(error, request), connection);
     }
   }
 
-  private settled(served: Served, request: ApiRequest, answer: ResponseEnvelope): ResponseEnvelope {
-    this.ctx.metrics.inFlight--;
-    return this.counted(served, request, answer);
+  private settled(served: Served, request: ApiRequest, answer: ResponseEnvelope, connection: Connection): ResponseEnvelope {
+    this.ctx.metrics.ongoing[connection.protocol]--;
+    return this.counted(served, request, answer, connection);
   }
 
   /** Counts an answer for the metrics: a few increments, no label and no string built (this runs for every request). */
-  private counted(served: Served | undefined, request: ApiRequest, answer: ResponseEnvelope): ResponseEnvelope {
-    countAnswer(served?.tally ?? this.ctx.metrics.requests.unrouted, answer.status);
-    if (answer.error !== null) this.ctx.metrics.logins.refused(answer.error.id);
+  private counted(served: Served | undefined, request: ApiRequest, answer: ResponseEnvelope, connection: Connection): ResponseEnvelope {
+    const { metrics } = this.ctx;
+    countAnswer(served?.tally ?? metrics.requests.unrouted, answer.status);
+    metrics.answered[connection.protocol][answer.error === null ? 0 : 1]! += 1;
+    if (answer.error !== null) metrics.logins.refused(answer.error.id);
     if (served?.login) this.countLogin(request, answer);
     return answer;
   }

@@ -2,6 +2,8 @@ import type { CacheStats, Logger, SecurityService, SessionStore } from '@portcul
 import { LoginTally } from './login-tally.js';
 import type { PluginGauges } from './plugin-gauges.js';
 import { PrometheusExporter } from './prometheus.js';
+import { StatsFrames } from './stats-frames.js';
+import type { Protocol } from '../api/request.js';
 import { RequestTally } from './request-tally.js';
 
 /** What the transports tell, read at each scrape: they are built after the node's context. */
@@ -46,13 +48,23 @@ const NO_TRANSPORTS: TransportFigures = { websockets: () => 0, connections: asyn
 export class NodeMetrics {
   readonly requests = new RequestTally();
   readonly logins = new LoginTally();
-  /** Requests the funnel is waiting on (those it answers at once are never in flight). */
-  inFlight = 0;
+  /** Answers per protocol since the start, [succeeded, failed]: Kuzzle's statistics frames are their differences. */
+  readonly answered: Record<Protocol, Float64Array> = { http: new Float64Array(2), websocket: new Float64Array(2) };
+  /** Requests the funnel is waiting on, per protocol (those it answers at once are never in flight). */
+  readonly ongoing: Record<Protocol, number> = { http: 0, websocket: 0 };
+  /** Kuzzle's statistics frames (server:getLastStats and the like); the node starts and stops their timer. */
+  readonly frames: StatsFrames;
   private transports = NO_TRANSPORTS;
   private readonly prometheus: PrometheusExporter;
 
   constructor(readonly parts: NodeMetricsParts) {
     this.prometheus = new PrometheusExporter(this);
+    this.frames = new StatsFrames({ answered: this.answered, ongoing: this.ongoing, connections: () => ({ websocket: this.websockets }) });
+  }
+
+  /** Requests the funnel is waiting on, on every protocol. */
+  get inFlight(): number {
+    return this.ongoing.http + this.ongoing.websocket;
   }
 
   /** The figures in Prometheus' text exposition format. */
