@@ -178,6 +178,12 @@ requests, promoted before it died, which V8 reclaims at its next major GC). Conc
 one session or user share one Redis or database read, so a reconnect storm does not multiply
 the round trips.
 
+Counting for the [metrics](operators.md#metrics) adds little to this path. Per request, the
+funnel adds one to a number kept for the action and the answer's status, and each cache adds
+one to its hits or misses; labels are built only when Prometheus scrapes. When the metrics
+landed, callgrind measured the node's instructions per \`GET /_me\` (embedded storage, 5,000
+requests counted after 3,000 to warm up, two runs of each build): about 1,200 more, +0.45%.
+
 To profile: \`node --cpu-prof\` (one \`.cpuprofile\` per thread; the main thread's is the largest)
 or \`perf record -g\` with \`--perf-basic-prof\`, against a node started as bench/targets.ts does.
 

@@ -7,6 +7,7 @@ export { DEFAULT_ROLES, DEFAULT_PROFILES, ADMIN_PROFILE_ID } from './security/de
 export { SecurityService, ANONYMOUS_USER, type SecurityStores } from './security/security-service.js';
 export type * from './storage/ports.js';
 export * from './strategies/strategy-plugin.js';
+export * from './strategies/plugin-metrics.js';
 export { scopeCredentials, assertVisibleLogin } from './strategies/scoped-credentials.js';
 export { assertSelfEditable, fieldsRefusedToSelf, bindingsNamespace } from './strategies/self-service.js';
 export { assertLoginFree, deleteCredentials, insertCredentials, updateCredentials } from './strategies/credential-writes.js';

@@ -16,6 +16,8 @@ import { Router } from './http/router.js';
 import { TokenLinks } from './notifications/token-links.js';
 import { WebSocketTransport } from './websocket/websocket-transport.js';
 import { bootstrapAdmin } from './bootstrap-admin.js';
+import { NodeMetrics } from './metrics/node-metrics.js';
+import { PluginGauges } from './metrics/plugin-gauges.js';
 
 export interface PortcullisOptions {
   config: Readonly<Config>;
@@ -48,7 +50,8 @@ export async function createPortcullis(options: PortcullisOptions): Promise<Port
     await security.init();
     const tokens = new TokenManager(storage.sessions, storage.settings, config.security.jwt);
     if ((await tokens.init()).generated) logger.warn({ ns: 'portcullis:tokens' }, 'no security.jwt.secret configured: generated one and stored it in the database');
-    const strategies = new StrategyRegistry({ credentials: storage.credentials, loadUser: (kuid) => storage.users.get(kuid), logger, pluginConfig: config.plugins });
+    const plugins = new PluginGauges();
+    const strategies = new StrategyRegistry({ credentials: storage.credentials, loadUser: (kuid) => storage.users.get(kuid), logger, pluginConfig: config.plugins, metrics: plugins });
     const users = new UserService(security, storage.users, strategies, tokens, storage);
     strategies.bindUsers(users);
     const builtIn: Record<string, StrategyFactory> = { local: createLocalStrategy };
@@ -58,7 +61,8 @@ export async function createPortcullis(options: PortcullisOptions): Promise<Port
     const actions = allActions();
     const roles = new RoleService(storage.roles, security, actionCatalogue(actions));
     const profiles = new ProfileService(storage, security);
-    const context: ServerContext = { config, logger, nodeId, storage, security, strategies, tokens, users, roles, profiles, logins, version: VERSION, startedAt: Date.now() };
+    const metrics = new NodeMetrics({ security, sessions: storage.sessions, plugins, logger: namespaced(logger, 'metrics') });
+    const context: ServerContext = { config, logger, nodeId, storage, security, strategies, tokens, users, roles, profiles, logins, version: VERSION, startedAt: Date.now(), metrics };
     await bootstrapAdmin(context);
     return assemble(context, actions);
   } catch (error) {
@@ -78,6 +82,10 @@ function assemble(context: ServerContext, actions: ActionDefinition[]): Portcull
   const http = new HttpTransport(funnel, new Router(actions), config, nodeId, ready);
   const links = new TokenLinks(nodeId);
   const websocket = new WebSocketTransport(http.server, funnel, links, config);
+  context.metrics.observeTransports({
+    websockets: () => websocket.connections,
+    connections: () => new Promise((resolve) => http.server.getConnections((error, count) => resolve(error ? 0 : count))),
+  });
   funnel.bindTokensWith({
     bind: (connection, session) => {
       if (connection.protocol === 'websocket') links.link(connection.id, session, (message) => websocket.send(connection.id, message));
@@ -96,6 +104,7 @@ function assemble(context: ServerContext, actions: ActionDefinition[]): Portcull
       http.server.listen(config.server.port, config.server.host);
       await once(http.server, 'listening');
       const address = http.server.address() as AddressInfo;
+      context.metrics.frames.start();
       url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
       logger.info({ ns: 'portcullis:server', url, node: nodeId, ...context.storage.describe(), strategies: context.strategies.names() }, `Portcullis listening on ${url}`);
     },
@@ -109,6 +118,7 @@ function assemble(context: ServerContext, actions: ActionDefinition[]): Portcull
       await closed;
       clearTimeout(deadline);
       links.close();
+      context.metrics.frames.stop();
       await context.strategies.close();
       context.security.close();
       await context.logins.close();

@@ -7,3 +7,4 @@ export { allActions } from './controllers/index.js';
 export { publicApi } from './controllers/server.js';
 export { Router } from './http/router.js';
 export { TokenLinks, type ServerNotification } from './notifications/token-links.js';
+export type { MetricsSnapshot } from './metrics/node-metrics.js';

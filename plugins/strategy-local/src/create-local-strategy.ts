@@ -22,6 +22,9 @@ export const createLocalStrategy: StrategyFactory = async (context: StrategyCont
   const gate = new HashGate({ maxConcurrent: config.maxConcurrentHashes, maxQueued: config.maxQueuedHashes, maxQueuedPerSource: config.maxQueuedHashesPerAddress });
   const workers = new HashWorkers(config.maxConcurrentHashes, config.hashPriority);
   const hasher = new PasswordHasher(config.argon2, gate, workers);
+  // Read at each scrape: a queue that stays non-empty means logins wait for argon2 (maxConcurrentHashes).
+  context.metrics?.gauge({ name: 'hash_queue_depth', help: 'Password hashes and checks waiting for a free hashing slot.', read: () => gate.load.queued });
+  context.metrics?.gauge({ name: 'hash_running', help: 'Password hashes and checks running now.', read: () => gate.load.running });
   try {
     await hasher.dummyHash();
   } catch (error) {

@@ -30,7 +30,12 @@ const FAILED_SECRET = new Set<string>(['plugin.strategy.missing_user', 'security
 
 /** Whether an error is a refused secret (a failed login, a wrong current password). */
 export function isFailedSecret(error: unknown): boolean {
-  return isPortcullisError(error) && FAILED_SECRET.has(error.id);
+  return isPortcullisError(error) && isFailedSecretId(error.id);
+}
+
+/** Whether an error id (of an envelope, say) means a refused secret. */
+export function isFailedSecretId(id: string): boolean {
+  return FAILED_SECRET.has(id);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { fail } from '../errors/index.js';
 import type { Logger } from '../logging/logger.js';
-import type { DocumentStore, ProfileRecord, RoleRecord, SessionStore, UnitOfWork, UserRecord, UserStore } from '../storage/ports.js';
+import type { CacheStats, DocumentStore, ProfileRecord, RoleRecord, SessionStore, UnitOfWork, UserRecord, UserStore } from '../storage/ports.js';
 import { AdminGuard } from './admin-guard.js';
 import { ADMIN_PROFILE_ID, DEFAULT_PROFILES, DEFAULT_ROLES } from './defaults.js';
 import { mostPermissiveRateLimit } from '../limits/rate-limit.js';
@@ -49,6 +49,9 @@ export class SecurityService {
   /** Rights decisions by set of profiles, controller and action; emptied whenever roles and profiles are reloaded. */
   private readonly decisions = new Map<string, Map<string, Map<string, boolean>>>();
   private decisionCount = 0;
+  /** Rights decisions answered by the memo and computed, since start (for the metrics). */
+  private decisionHits = 0;
+  private decisionMisses = 0;
   /** The key of a user's set of profiles, per profileIds array: cached users keep theirs, so most checks build no string. */
   private readonly profileKeys = new WeakMap<readonly string[], string>();
   /** The rateLimit of a set of profiles, per profileIds array (as profileKeys): asked on every request; emptied by init(). */
@@ -153,7 +156,7 @@ export class SecurityService {
   /** The user when this node holds it in memory (no I/O); `undefined` when only {@link getUser} can tell. */
   cachedUser(kuid: string): UserRecord | undefined {
     if (isAnonymous(kuid)) return ANONYMOUS_USER;
-    return this.cache.get(kuid)?.user;
+    return this.cache.lookup(kuid);
   }
 
   /** The strategies of a cached user, when known. */
@@ -210,12 +213,13 @@ export class SecurityService {
     }
     let allowed = byAction.get(target.action);
     if (allowed === undefined) {
+      this.decisionMisses++;
       allowed = isAllowed(this.profilesOf(user), this.roles, target);
       // Controller and action names can come from clients (auth:checkMyRights), sets of profiles
       // from administrators: the memo forgets everything once it holds MAX_DECISIONS answers.
       if (++this.decisionCount > MAX_DECISIONS) this.forgetDecisions(key, target.controller, byAction);
       byAction.set(target.action, allowed);
-    }
+    } else this.decisionHits++;
     return allowed;
   }
 
@@ -230,6 +234,11 @@ export class SecurityService {
   /** Answers held by the rights memo (for tests). */
   get decisionsHeld(): number {
     return this.decisionCount;
+  }
+
+  /** Hits and misses of the user cache and of the rights memo (decisions on index or collection bypass the memo: not counted). */
+  cacheStats(): { users: CacheStats; rights: CacheStats } {
+    return { users: this.cache.stats, rights: { hits: this.decisionHits, misses: this.decisionMisses } };
   }
 
   rightsOf(user: UserRecord): RightEntry[] {

@@ -1,4 +1,4 @@
-import type { UserRecord } from '../storage/ports.js';
+import type { CacheStats, UserRecord } from '../storage/ports.js';
 import { SingleFlight } from '../storage/single-flight.js';
 
 interface Entry {
@@ -19,6 +19,9 @@ export class UserCache {
   private readonly entries = new Map<string, Entry>();
   private readonly loads = new SingleFlight<string, UserRecord | null>();
   private epoch = 0;
+  /** Users found in memory by {@link lookup} or {@link getOrLoad}, and loads from the database (for the metrics). */
+  private hits = 0;
+  private misses = 0;
 
   constructor(
     private readonly maxEntries: number,
@@ -35,12 +38,26 @@ export class UserCache {
   }
 
   /**
+   * The cached user, counted as a hit; a miss is not counted here, but by the {@link getOrLoad}
+   * that follows it, so that a request that tries both counts once.
+   */
+  lookup(kuid: string): UserRecord | undefined {
+    const user = this.get(kuid)?.user;
+    if (user) this.hits++;
+    return user;
+  }
+
+  /**
    * The cached user, else what `load` reads from the database, cached unless a drop overtook the
    * read. Concurrent misses of one user share one load.
    */
   getOrLoad(kuid: string, load: () => Promise<UserRecord | null>): Promise<UserRecord | null> {
     const cached = this.get(kuid);
-    if (cached) return Promise.resolve(cached.user);
+    if (cached) {
+      this.hits++;
+      return Promise.resolve(cached.user);
+    }
+    this.misses++;
     const ticket = this.epoch;
     return this.loads.run(kuid, ticket, async () => {
       const user = await load();
@@ -72,6 +89,10 @@ export class UserCache {
     this.epoch++;
     if (kuid === null) this.entries.clear();
     else this.entries.delete(kuid);
+  }
+
+  get stats(): CacheStats {
+    return { hits: this.hits, misses: this.misses };
   }
 
   get size(): number {

@@ -202,6 +202,19 @@ export interface SessionStore {
   announceRightsChange(): Promise<void>;
   /** Listens to role and profile changes made by any node (a lost subscription is told through onUserChange(null)). */
   onRightsChange(listener: () => void): void;
+  /**
+   * How many sessions have not expired, counted by the store for every node (for the metrics:
+   * read when they are scraped, never per request).
+   */
+  countLive(): Promise<number>;
+  /** This node's session cache figures; absent when the store keeps no cache. */
+  cacheStats?(): CacheStats | undefined;
+}
+
+/** Lookups a cache answered from memory (hits) and those that went to its store (misses), since the node started. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
 }
 
 /**

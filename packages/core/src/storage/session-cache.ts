@@ -1,4 +1,4 @@
-import type { Session } from './ports.js';
+import type { CacheStats, Session } from './ports.js';
 import { SingleFlight } from './single-flight.js';
 
 /**
@@ -16,6 +16,9 @@ export class SessionCache {
   private readonly loads = new SingleFlight<string, Session | null>();
   private epoch = 0;
   private enabled = false;
+  /** Lookups answered from memory (`get`) and reads of the store (`getOrLoad`): a miss seen by `peek` is counted once, by the read that follows it. */
+  private hits = 0;
+  private misses = 0;
 
   constructor(
     private readonly maxEntries: number,
@@ -34,8 +37,10 @@ export class SessionCache {
     }
     if (entry.session.expiresAt !== -1 && entry.session.expiresAt <= now) {
       this.entries.delete(id);
+      this.hits++;
       return null;
     }
+    this.hits++;
     return entry.session;
   }
 
@@ -46,6 +51,7 @@ export class SessionCache {
   getOrLoad(id: string, load: () => Promise<Session | null>): Promise<Session | null> {
     const cached = this.get(id);
     if (cached !== undefined) return Promise.resolve(cached);
+    this.misses++;
     const ticket = this.ticket();
     return this.loads.run(id, ticket, async () => {
       const session = await load();
@@ -70,6 +76,10 @@ export class SessionCache {
   drop(ids: readonly string[]): void {
     this.epoch++;
     for (const id of ids) this.entries.delete(id);
+  }
+
+  get stats(): CacheStats {
+    return { hits: this.hits, misses: this.misses };
   }
 
   enable(): void {

@@ -1,6 +1,7 @@
 import type { Strategy } from 'passport-strategy';
 import type { z } from 'zod';
 import type { Logger } from 'pino';
+import type { PluginMetrics } from './plugin-metrics.js';
 import type { CredentialHit, CredentialInsertResult, CredentialRecord, CredentialSearchFields, ExpectedCredential, SearchPage, SearchResult, UserContent, UserRecord } from '../storage/ports.js';
 
 /**
@@ -106,6 +107,11 @@ export interface StrategyContext {
    * core.fatal.service_unavailable.
    */
   users?: StrategyUsers;
+  /**
+   * Figures the plugin reports (a queue depth, say), read at each metrics scrape. The core
+   * always provides it; contexts built by hand (tests) may leave it out.
+   */
+  metrics?: PluginMetrics;
 }
 
 /** Passport's verify callback as the core builds it: `(req, ...strategyArgs, done)`. */

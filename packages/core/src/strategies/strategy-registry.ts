@@ -5,6 +5,7 @@ import { fail, isPortcullisError, PortcullisError } from '../errors/index.js';
 import { namespaced, type Logger } from '../logging/logger.js';
 import type { CredentialStore, UserRecord } from '../storage/ports.js';
 import { runPassport, verifyAdapter, type LoginOutcome } from './passport-adapter.js';
+import type { PluginMetricsHost } from './plugin-metrics.js';
 import { scopeCredentials } from './scoped-credentials.js';
 import { bindingsNamespace } from './self-service.js';
 import {
@@ -19,6 +20,8 @@ export interface StrategyRegistryOptions {
   pluginConfig: Readonly<Record<string, unknown>>;
   /** User management handed to plugins (`StrategyContext.users`); may also be bound later with {@link StrategyRegistry.bindUsers}. */
   users?: StrategyUsers;
+  /** Where plugins report their figures (`StrategyContext.metrics`); none when absent. */
+  metrics?: PluginMetricsHost;
 }
 
 const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
@@ -67,6 +70,7 @@ export class StrategyRegistry {
       bindings: scopeCredentials(this.options.credentials, bindingsNamespace(name)),
       logger,
       users: this.usersFacet,
+      ...(this.options.metrics ? { metrics: this.options.metrics.of(name) } : {}),
     });
     const strategy = this.check(name, plugin);
     this.passport.use(name, strategy);
@@ -87,6 +91,7 @@ export class StrategyRegistry {
     if (!plugin) throw fail('plugin.strategy.unauthorized_removal', name);
     this.plugins.delete(name);
     this.passport.unuse(name);
+    this.options.metrics?.forget(name);
     await plugin.close?.();
   }
 

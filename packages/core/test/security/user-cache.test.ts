@@ -56,3 +56,24 @@ describe('core/security/user-cache tickets', () => {
     expect(cache.get('a')?.strategies).to.deep.equal(['local']);
   });
 });
+
+describe('core/security/user-cache (hits and misses)', () => {
+  it('counts a lookup found in memory as a hit, and a load from the database as a miss, once each', async () => {
+    const cache = new UserCache(10, 60_000);
+    expect(cache.lookup('a')).to.equal(undefined);
+    // The lookup that missed is counted by the load that follows it.
+    expect(await cache.getOrLoad('a', async () => user('a'))).to.deep.equal(user('a'));
+    expect(cache.stats).to.deep.equal({ hits: 0, misses: 1 });
+    expect(cache.lookup('a')?._id).to.equal('a');
+    await cache.getOrLoad('a', async () => null);
+    expect(cache.stats).to.deep.equal({ hits: 2, misses: 1 });
+  });
+
+  it('does not count reads of the cache that are not lookups of a user (get, strategies)', () => {
+    const cache = new UserCache(10, 60_000);
+    cache.set(user('a'));
+    cache.get('a');
+    cache.setStrategies('a', ['local']);
+    expect(cache.stats).to.deep.equal({ hits: 0, misses: 0 });
+  });
+});

@@ -56,6 +56,35 @@ export function sessionStoreConformance(factory: StoreFactory<SessionStore>): vo
       expect(await sessions.get(short.id)).to.equal(null);
     });
 
+    describe('#countLive', () => {
+      it('counts the sessions that have not expired, endless ones included', async () => {
+        const before = await sessions.countLive();
+        const short = session('alice', 200);
+        await sessions.create(short);
+        await sessions.create(session('alice', 60_000));
+        await sessions.create(session('bob', -1, 'kapikey'));
+        expect(await sessions.countLive()).to.equal(before + 3);
+        await sleep(400);
+        expect(await sessions.countLive()).to.equal(before + 2);
+      });
+
+      it('stops counting deleted, revoked and refreshed-away sessions', async () => {
+        const before = await sessions.countLive();
+        const [a, b, c, d] = [session('carol', 60_000), session('carol', 60_000), session('dave', 60_000), session('erin', 60_000)];
+        for (const created of [a, b, c, d]) await sessions.create(created!);
+        await sessions.delete(a!.id);
+        expect(await sessions.countLive()).to.equal(before + 3);
+        await sessions.deleteByUser('carol');
+        expect(await sessions.countLive()).to.equal(before + 2);
+        await sessions.markRefreshed(c!.id, 0);
+        expect(await sessions.countLive()).to.equal(before + 1);
+        await sessions.markRefreshed(d!.id, 150);
+        expect(await sessions.countLive()).to.equal(before + 1);
+        await sleep(300);
+        expect(await sessions.countLive()).to.equal(before);
+      });
+    });
+
     describe('#markRefreshed', () => {
       it('succeeds for exactly one of several concurrent calls', async () => {
         const created = session('alice', 60_000);

@@ -1,6 +1,7 @@
 import type { LoginLimiter, Logger, PortcullisError, ProfileService, RoleService, SecurityService, Session, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
 import type { z } from 'zod';
 import type { MaybeAsync } from './maybe-async.js';
+import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { Connection } from './request.js';
 
 export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -29,6 +30,8 @@ export interface ServerContext {
   logins: LoginLimiter;
   version: string;
   startedAt: number;
+  /** This node's figures (server:metrics, Prometheus). */
+  metrics: NodeMetrics;
 }
 
 /** What a handler gets: validated arguments and body, the caller, and the context. */

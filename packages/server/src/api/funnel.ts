@@ -6,6 +6,8 @@ import type { ApiRequest, Connection } from './request.js';
 import { RequestLimits } from './request-limits.js';
 import { envelope, fieldsOf, resultEnvelope, type ResponseEnvelope } from './response.js';
 import { validatePart } from './validate.js';
+import { loginOutcome } from '../metrics/login-tally.js';
+import { countAnswer, type Tally } from '../metrics/request-tally.js';
 
 /** HTTP Basic credentials are checked by this strategy. */
 const BASIC_STRATEGY = 'local';
@@ -25,7 +27,21 @@ function retryAfter(error: PortcullisError): Record<string, string> | undefined 
 
 const ONE_SECOND: Record<string, string> = Object.freeze({ 'Retry-After': '1' }) as Record<string, string>;
 
+/** What an error envelope echoes of its request (an error raised early may know only some of it). */
+type ErrorBase = { requestId: string | null; controller?: string | null; action?: string | null; volatile?: Record<string, unknown> | null };
+
 const ANONYMOUS_CALLER: Caller = Object.freeze({ user: ANONYMOUS_USER, token: null });
+
+/** An action as this node serves it: its definition, and its answers counted by status. */
+interface Served {
+  definition: ActionDefinition;
+  tally: Tally;
+  /** auth:login: its answers are counted as logins too. */
+  login: boolean;
+}
+
+/** What an answer needs over HTTP beyond its envelope: `Cache-Control: no-store` (it carries a token), or its result sent raw. */
+export type AnswerMark = 'token' | 'raw';
 
 /** Binds tokens to persistent connections, so they hear of their token's expiry or revocation. */
 export interface TokenBinder {
@@ -39,19 +55,18 @@ export interface TokenBinder {
  * wrap the result or the error in the response envelope. It never throws.
  */
 export class Funnel {
-  private readonly actions = new Map<string, Map<string, ActionDefinition>>();
-  /** Answers of actions that issue tokens (ActionDefinition.issuesToken), for the HTTP transport's no-store. */
-  private readonly tokenAnswers = new WeakSet<ResponseEnvelope>();
-  /** Answers of actions whose HTTP body is the result alone (ActionDefinition.rawOverHttp). */
-  private readonly rawAnswers = new WeakSet<ResponseEnvelope>();
+  private readonly actions = new Map<string, Map<string, Served>>();
+  /** Answers of actions that issue tokens (ActionDefinition.issuesToken) and raw answers (ActionDefinition.rawOverHttp), for the HTTP transport. */
+  private readonly marks = new WeakMap<ResponseEnvelope, AnswerMark>();
   private binder: TokenBinder | undefined;
   private readonly limits: RequestLimits;
 
   constructor(private readonly ctx: ServerContext, definitions: readonly ActionDefinition[]) {
     this.limits = new RequestLimits(ctx.config.limits.loginsPerSecond, ctx.security);
     for (const definition of definitions) {
-      const controller = this.actions.get(definition.controller) ?? new Map<string, ActionDefinition>();
-      controller.set(definition.action, definition);
+      const controller = this.actions.get(definition.controller) ?? new Map<string, Served>();
+      const tally = ctx.metrics.requests.track(definition.controller, definition.action);
+      controller.set(definition.action, { definition, tally, login: definition.controller === 'auth' && definition.action === 'login' });
       this.actions.set(definition.controller, controller);
     }
   }
@@ -61,7 +76,7 @@ export class Funnel {
   }
 
   definitions(): ActionDefinition[] {
-    return [...this.actions.values()].flatMap((controller) => [...controller.values()]);
+    return [...this.actions.values()].flatMap((controller) => [...controller.values()].map((served) => served.definition));
   }
 
   /**
@@ -69,16 +84,46 @@ export class Funnel {
    * user and rights decision, and an action that answers at once); a promise otherwise.
    */
   execute(request: ApiRequest, connection: Connection): MaybeAsync<ResponseEnvelope> {
+    let served: Served | undefined;
     try {
-      const definition = this.find(request.controller, request.action);
+      served = this.find(request.controller, request.action);
+      const { definition } = served;
       const response = andThen(this.authenticate(request, connection), (caller) => {
         this.limits.check(definition.controller, definition.action, caller.user, connection);
         return andThen(this.checkRights(definition, caller.user), () => this.run(definition, request, caller, connection));
       });
-      return isPromise(response) ? response.catch((error: unknown) => this.errorEnvelope(error, request)) : response;
+      if (!isPromise(response)) return this.counted(served, request, response, connection);
+      const pending = served;
+      this.ctx.metrics.ongoing[connection.protocol]++;
+      return response.then(
+        (answer) => this.settled(pending, request, answer, connection),
+        (error: unknown) => this.settled(pending, request, this.envelopeOf(error, request), connection),
+      );
     } catch (error) {
-      return this.errorEnvelope(error, request);
+      return this.counted(served, request, this.envelopeOf(error, request), connection);
     }
+  }
+
+  private settled(served: Served, request: ApiRequest, answer: ResponseEnvelope, connection: Connection): ResponseEnvelope {
+    this.ctx.metrics.ongoing[connection.protocol]--;
+    return this.counted(served, request, answer, connection);
+  }
+
+  /** Counts an answer for the metrics: a few increments, no label and no string built (this runs for every request). */
+  private counted(served: Served | undefined, request: ApiRequest, answer: ResponseEnvelope, connection: Connection): ResponseEnvelope {
+    const { metrics } = this.ctx;
+    countAnswer(served?.tally ?? metrics.requests.unrouted, answer.status);
+    metrics.answered[connection.protocol][answer.error === null ? 0 : 1]! += 1;
+    if (answer.error !== null) metrics.logins.refused(answer.error.id);
+    if (served?.login) this.countLogin(request, answer);
+    return answer;
+  }
+
+  /** A login of a served strategy (the name comes from the client: others make no count); a redirection is a step, not a login. */
+  private countLogin(request: ApiRequest, answer: ResponseEnvelope): void {
+    const strategy = request.args['strategy'];
+    if (typeof strategy !== 'string' || !this.ctx.strategies.has(strategy) || (answer.status >= 300 && answer.status < 400)) return;
+    this.ctx.metrics.logins.record(strategy, loginOutcome(answer.error?.id ?? null));
   }
 
   private run(definition: ActionDefinition, request: ApiRequest, caller: Caller, connection: Connection): MaybeAsync<ResponseEnvelope> {
@@ -94,8 +139,8 @@ export class Funnel {
       : definition.handler(call);
     return andThen(value, (result) => {
       const answer = isOutcome(result) ? this.outcomeEnvelope(request, result) : resultEnvelope(this.ctx.nodeId, request, result);
-      if (definition.issuesToken) this.tokenAnswers.add(answer);
-      if (definition.rawOverHttp && answer.error === null) this.rawAnswers.add(answer);
+      if (definition.issuesToken) this.marks.set(answer, 'token');
+      else if (definition.rawOverHttp && answer.error === null) this.marks.set(answer, 'raw');
       return answer;
     });
   }
@@ -107,28 +152,37 @@ export class Funnel {
     return { ...envelope(this.ctx.nodeId, { ...fields, error: outcome.error.toJSON(this.ctx.config.server.development) }), result: outcome.result ?? null };
   }
 
-  /** Whether an answer's HTTP body is its result alone (its action is rawOverHttp). */
-  isRaw(answer: ResponseEnvelope): boolean {
-    return this.rawAnswers.has(answer);
-  }
-
   /** Whether an answer carries a token (its action issues tokens). */
   carriesToken(answer: ResponseEnvelope): boolean {
-    return this.tokenAnswers.has(answer);
+    return this.marks.get(answer) === 'token';
   }
 
-  /** An envelope for an error: an action's, or one raised before or outside an action (a transport's parse error, say). */
-  errorEnvelope(error: unknown, base: { requestId: string | null; controller?: string | null; action?: string | null; volatile?: Record<string, unknown> | null }): ResponseEnvelope {
+  /** What an answer needs over HTTP beyond its envelope, if anything (one lookup per answer). */
+  markOf(answer: ResponseEnvelope): AnswerMark | undefined {
+    return this.marks.get(answer);
+  }
+
+  /**
+   * An envelope for an error raised before or outside an action (a transport's parse error, an
+   * unknown route, malformed HTTP): counted as an unrouted request.
+   */
+  errorEnvelope(error: unknown, base: ErrorBase): ResponseEnvelope {
+    const answer = this.envelopeOf(error, base);
+    countAnswer(this.ctx.metrics.requests.unrouted, answer.status);
+    return answer;
+  }
+
+  private envelopeOf(error: unknown, base: ErrorBase): ResponseEnvelope {
     const caught = this.toCatalogued(error, base.requestId);
     return envelope(this.ctx.nodeId, { ...fieldsOf(base), error: caught.toJSON(this.ctx.config.server.development), headers: retryAfter(caught) });
   }
 
-  private find(controller: string, action: string): ActionDefinition {
+  private find(controller: string, action: string): Served {
     const actions = this.actions.get(controller);
     if (!actions) throw fail('api.process.controller_not_found', controller);
-    const definition = actions.get(action);
-    if (!definition) throw fail('api.process.action_not_found', controller, action);
-    return definition;
+    const served = actions.get(action);
+    if (!served) throw fail('api.process.action_not_found', controller, action);
+    return served;
   }
 
   /** The caller: the user of a verified token, of HTTP Basic credentials, or anonymous. */
@@ -145,11 +199,22 @@ export class Funnel {
 
   /** Every Basic request is a login: it counts toward the failed-login limits like `POST /_login/local`. */
   private basicLogin(credentials: { username: string; password: string }, connection: Connection): Promise<Caller> {
-    return this.ctx.logins.guard({ account: loginAccount(BASIC_STRATEGY, credentials), address: connection.ip }, async () => {
+    const login = this.ctx.logins.guard({ account: loginAccount(BASIC_STRATEGY, credentials), address: connection.ip }, async () => {
       const outcome = await this.ctx.strategies.login(BASIC_STRATEGY, passportRequest(BASIC_STRATEGY, { ...credentials }, {}, connection));
       if (outcome.type === 'user') return { user: outcome.user, token: null };
       throw fail('plugin.strategy.missing_user', 'wrong username or password');
     });
+    const { logins } = this.ctx.metrics;
+    return login.then(
+      (caller) => {
+        logins.record(BASIC_STRATEGY, 'success');
+        return caller;
+      },
+      (error: unknown) => {
+        logins.record(BASIC_STRATEGY, loginOutcome(isPortcullisError(error) ? error.id : 'core.fatal.unexpected_error'));
+        throw error;
+      },
+    );
   }
 
   private checkRights(definition: ActionDefinition, user: UserRecord): MaybeAsync<void> {

@@ -5,6 +5,7 @@ import { credentialActions } from './security-credentials.js';
 import { userActions } from './security-users.js';
 import { userBatchActions } from './security-users-batch.js';
 import { serverActions } from './server.js';
+import { metricsActions, statsActions } from './server-metrics.js';
 import { roleActions } from './security-roles.js';
 import { profileActions } from './security-profiles.js';
 import { searchActions } from './security-search.js';
@@ -17,6 +18,7 @@ export function allActions(): ActionDefinition[] {
   actions.push(...roleActions, ...profileActions);
   actions.push(...searchActions, ...rightsSearchActions);
   actions.push(...serverActions(() => actions));
+  actions.push(...metricsActions, ...statsActions);
   return actions;
 }
 

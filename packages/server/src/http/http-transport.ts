@@ -110,7 +110,9 @@ export class HttpTransport {
   /** Writes the envelope; `extra` headers go on the HTTP answer only, the envelope keeps the action's. */
   private send(req: IncomingMessage, res: ServerResponse, response: ResponseEnvelope, close = false, extra?: Record<string, string>): void {
     if (res.headersSent) return;
-    const payload = JSON.stringify(this.funnel.isRaw(response) ? response.result : response);
+    const mark = this.funnel.markOf(response);
+    // A raw answer is its result alone: a string as it is (Prometheus' text, with the Content-Type its action set), anything else as JSON.
+    const payload = mark !== 'raw' ? JSON.stringify(response) : typeof response.result === 'string' ? response.result : JSON.stringify(response.result);
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
       'Content-Length': String(Buffer.byteLength(payload)),
@@ -123,7 +125,7 @@ export class HttpTransport {
     if (extra) Object.assign(headers, extra);
     // Request ids are echoed clean (json-guard's echo), but may hold characters a header cannot.
     if (response.requestId && headerSafe(response.requestId)) headers['X-Kuzzle-Request-Id'] = response.requestId;
-    if (this.funnel.carriesToken(response)) headers['Cache-Control'] = NO_STORE;
+    if (mark === 'token') headers['Cache-Control'] = NO_STORE;
     if (close || this.stopping) headers['Connection'] = 'close';
     res.writeHead(response.status, headers);
     res.end(payload);

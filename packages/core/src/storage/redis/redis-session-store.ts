@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { PortcullisError } from '../../errors/index.js';
 import type { Logger } from '../../logging/logger.js';
-import type { Session, SessionStore, TokenKind } from '../ports.js';
+import type { CacheStats, Session, SessionStore, TokenKind } from '../ports.js';
 import { SessionCache } from '../session-cache.js';
 import { redisClientOptions, withTimeout } from './redis-client.js';
 
@@ -21,33 +21,40 @@ export interface RedisSessionStoreOptions {
 
 type RevocationListener = (sessionIds: string[]) => void;
 
-// KEYS: session hash, user set. ARGV: id, kuid, kind, expiresAt, ttl, now.
+// KEYS: session hash, user set, live index. ARGV: id, kuid, kind, expiresAt, ttl, now.
 // The user set lives as long as its longest session, so that it does not outlive its members.
+// The live index (a sorted set of ids by expiry, endless ones at +inf) is what the metrics count
+// with one ZCOUNT; each creation prunes what expired from it, so it holds about the live sessions.
 const CREATE = `
 local setTtl = redis.call('PTTL', KEYS[2])
 redis.call('HSET', KEYS[1], 'kuid', ARGV[2], 'kind', ARGV[3], 'expiresAt', ARGV[4], 'ttl', ARGV[5], 'refreshed', '0')
 redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[6])
 local at = tonumber(ARGV[4])
 if at == -1 then
+  redis.call('ZADD', KEYS[3], '+inf', ARGV[1])
   redis.call('PERSIST', KEYS[2])
   return 1
 end
+redis.call('ZADD', KEYS[3], at, ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], at)
 if setTtl == -2 or (setTtl >= 0 and at > tonumber(ARGV[6]) + setTtl) then redis.call('PEXPIREAT', KEYS[2], at) end
 return 1`;
 
-// KEYS: session hash. ARGV: grace ms, expiresAt after the grace. Only the first call finds refreshed = '0'.
+// KEYS: session hash, live index. ARGV: grace ms, expiresAt after the grace, id. Only the first call finds refreshed = '0'.
 const MARK_REFRESHED = `
 if redis.call('HGET', KEYS[1], 'refreshed') ~= '0' then return 0 end
 local grace = tonumber(ARGV[1])
 if grace <= 0 then
   redis.call('DEL', KEYS[1])
+  redis.call('ZREM', KEYS[2], ARGV[3])
   return 1
 end
 local pttl = redis.call('PTTL', KEYS[1])
 if pttl < 0 or pttl > grace then
   redis.call('PEXPIRE', KEYS[1], grace)
   redis.call('HSET', KEYS[1], 'refreshed', '1', 'expiresAt', ARGV[2])
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 else
   redis.call('HSET', KEYS[1], 'refreshed', '1')
 end
@@ -112,7 +119,7 @@ export class RedisSessionStore implements SessionStore {
 
   create(session: Session): Promise<void> {
     return this.call(async () => {
-      await this.client.eval(CREATE, 2, this.sessionKey(session.id), this.userKey(session.kuid),
+      await this.client.eval(CREATE, 3, this.sessionKey(session.id), this.userKey(session.kuid), this.liveKey,
         session.id, session.kuid, session.kind, session.expiresAt, session.ttl, Date.now());
     });
   }
@@ -135,7 +142,7 @@ export class RedisSessionStore implements SessionStore {
 
   markRefreshed(id: string, graceMs: number): Promise<boolean> {
     return this.call(async () => {
-      const marked = await this.client.eval(MARK_REFRESHED, 1, this.sessionKey(id), graceMs, Date.now() + graceMs);
+      const marked = await this.client.eval(MARK_REFRESHED, 2, this.sessionKey(id), this.liveKey, graceMs, Date.now() + graceMs, id);
       if (marked !== 1) return false;
       // The session's expiry changed: every node must drop what it cached.
       this.cache.drop([id]);
@@ -146,7 +153,7 @@ export class RedisSessionStore implements SessionStore {
 
   delete(id: string): Promise<boolean> {
     return this.call(async () => {
-      const replies = await this.client.multi().hget(this.sessionKey(id), 'kuid').del(this.sessionKey(id)).exec();
+      const replies = await this.client.multi().hget(this.sessionKey(id), 'kuid').del(this.sessionKey(id)).zrem(this.liveKey, id).exec();
       const [kuid, deleted] = (replies ?? []).map(([error, reply]) => { if (error) throw error; return reply; });
       if (deleted !== 1) return false;
       if (typeof kuid === 'string') await this.client.srem(this.userKey(kuid), id);
@@ -165,10 +172,21 @@ export class RedisSessionStore implements SessionStore {
       const deleted = await Promise.all(targets.map((id) => this.client.del(this.sessionKey(id))));
       const revoked = targets.filter((_, index) => deleted[index] === 1);
       // Ids of expired sessions linger in the set until now: harmless, and dropped here.
-      if (gone.length + targets.length > 0) await this.client.srem(this.userKey(kuid), ...gone, ...targets);
+      if (gone.length + targets.length > 0) {
+        await this.client.multi().srem(this.userKey(kuid), ...gone, ...targets).zrem(this.liveKey, ...gone, ...targets).exec();
+      }
       if (revoked.length > 0) await this.publish(revoked);
       return revoked;
     });
+  }
+
+  /** The live index's ids that expire after now: one ZCOUNT, O(log n), whatever the number of sessions. */
+  countLive(): Promise<number> {
+    return this.call(() => this.client.zcount(this.liveKey, `(${Date.now()}`, '+inf'));
+  }
+
+  cacheStats(): CacheStats {
+    return this.cache.stats;
   }
 
   onRevoked(listener: RevocationListener): void {
@@ -211,6 +229,11 @@ export class RedisSessionStore implements SessionStore {
       if (connection.status === 'ready') await connection.quit().catch(() => undefined);
       connection.disconnect();
     }));
+  }
+
+  /** Ids of the sessions by expiry (see CREATE). */
+  private get liveKey(): string {
+    return `${this.prefix}live-sessions`;
   }
 
   private sessionKey(id: string): string {

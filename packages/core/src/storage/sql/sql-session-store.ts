@@ -1,6 +1,6 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import type { Logger } from '../../logging/logger.js';
-import type { Session, SessionStore, TokenKind } from '../ports.js';
+import type { CacheStats, Session, SessionStore, TokenKind } from '../ports.js';
 import { SessionCache } from '../session-cache.js';
 import { guard } from './sql-errors.js';
 import type { Tables } from './tables.js';
@@ -161,6 +161,19 @@ export class SqlSessionStore implements SessionStore {
 
   onRightsChange(listener: () => void): void {
     this.rightsListeners.add(listener);
+  }
+
+  /** Rows that have not expired: a count over the expires_at index (both of its terms are index ranges). */
+  countLive(): Promise<number> {
+    return guard(UNAVAILABLE, async () => {
+      const row = await this.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number | string | bigint>().as('live'))
+        .where(live(Date.now())).executeTakeFirstOrThrow();
+      return Number(row.live);
+    });
+  }
+
+  cacheStats(): CacheStats | undefined {
+    return this.cache?.stats;
   }
 
   /** Deletes the rows that expired before `now`. @returns how many */
