@@ -7,11 +7,12 @@ import { credentialOrder, credentialTarget } from '../../src/storage/sql/credent
 import { openSqlDatabase, type SqlDatabase } from '../../src/storage/sql/database.js';
 import { countIds } from '../../src/storage/sql/user-id-sets.js';
 import { userMatches } from '../../src/storage/sql/user-search-target.js';
-import { userOrder } from '../../src/storage/sql/user-sort.js';
+import { userPage, type UserRow } from '../../src/storage/sql/user-page.js';
 import { silentLogger, sqlPlace, type SqlPlace } from '../storage/fixtures.js';
 
 const ROWS = 20_000;
 const MAPPING: FlatMapping = new Map([['city', 'keyword'], ['age', 'integer']]);
+const PAGE = { from: 0, size: 10 };
 const FIELDS = { query: { username: 'login' as const }, sort: { username: 'login' as const, kuid: 'kuid' as const } };
 
 /**
@@ -31,7 +32,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const query = parseSearchBody(body);
       const matches = userMatches(query, MAPPING);
       return {
-        page: await plan(sql`select u.id, u.content from users u where ${matches.where} order by ${userOrder(query, MAPPING)} limit 10 offset 0`),
+        page: await plan(userPage(matches, query, MAPPING, PAGE)),
+        walk: await plan(userPage(matches, query, MAPPING, PAGE, 1_000)),
         count: await plan(countIds(matches)),
       };
     };
@@ -98,6 +100,49 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expectIndexed(not.count, /user_fields_number/);
       expectNoUsers(not.count);
       expect(not.count).to.match(/Except|EXCEPT/);
+    });
+
+    it('walks users by id, testing each through the index, and stops at the end of the page', async () => {
+      const { walk } = await userPlans({ query: { bool: { must: { range: { age: { gte: 10, lt: 12 } } }, must_not: { term: { city: 'city-7' } } } } });
+      if (dialect === 'sqlite') {
+        // A bounded range of the primary key in order: no list of the matches, no sort.
+        expect(walk).to.match(/SEARCH u USING INDEX sqlite_autoindex_users_1 \(id<\?\)/);
+        expect(walk).to.match(/SEARCH f EXISTS USING INDEX user_fields_user \(user_id=\?\)|user_fields_text \(field=\? AND value_text=\? AND user_id=\?\)/);
+        expect(walk).to.not.match(/LIST SUBQUERY|TEMP B-TREE/);
+      }
+      expect(walk).to.not.match(/SCAN (f|p)\b|Seq Scan on (user_fields|user_profiles)/);
+    });
+
+    it('walks to the same page as listing the matches, or falls short', async () => {
+      const rows = async (body: unknown, page: typeof PAGE & { after?: string }, walk?: number): Promise<string[]> => {
+        const query = parseSearchBody(body);
+        const result = await userPage(userMatches(query, MAPPING), query, MAPPING, page, walk).execute(database.db);
+        return (result.rows as UserRow[]).map((row) => row.id);
+      };
+      const bodies = [
+        { query: { range: { age: { gte: 10, lt: 12 } } } },
+        { query: { range: { age: { gte: 10, lt: 12 } } }, sort: [{ _id: 'desc' }] },
+        { query: { range: { age: { gte: 10, lt: 12 } } }, sort: ['_id'], search_after: ['user-5000'] },
+        { query: { bool: { should: [{ term: { city: 'city-7' } }, { term: { profileIds: 'profile-3' } }], must_not: { range: { age: { lt: 30 } } } } } },
+        { query: { prefix: { _id: 'user-19' } } },
+      ];
+      let full = 0;
+      let short = 0;
+      for (const body of bodies) {
+        for (const page of [PAGE, { from: 35, size: 10 }, { from: 0, size: 10, after: 'user-17' }]) {
+          const listed = await rows(body, page);
+          for (const walk of [0, 40, 1_000, ROWS * 2]) {
+            const walked = await rows(body, page, walk);
+            // A full page is the page; a short one sends the store back to listing (see userPage).
+            if (walked.length === page.size) {
+              expect(walked, JSON.stringify({ body, page, walk })).to.deep.equal(listed);
+              full += 1;
+            } else short += 1;
+          }
+        }
+      }
+      expect(full).to.be.greaterThan(20);
+      expect(short).to.be.greaterThan(5);
     });
 
     it('answers _id prefix and profileIds from the primary keys', async () => {

@@ -1,5 +1,5 @@
-import { sql, type Kysely, type SqlBool } from 'kysely';
-import { flatten, mergeMappings, type MappingProperties } from '../../search/mapping.js';
+import type { Kysely } from 'kysely';
+import { flatten, mergeMappings, type FlatMapping, type MappingProperties } from '../../search/mapping.js';
 import type { SearchQuery } from '../../search/query.js';
 import type { SearchPage, SearchResult, SearchStore, UserContent, UserRecord } from '../ports.js';
 import type { SqlDialectName } from './database.js';
@@ -7,9 +7,9 @@ import { guard } from './sql-errors.js';
 import type { Tables } from './tables.js';
 import { Backfills } from './backfills.js';
 import { UserFieldIndex } from './user-field-index.js';
-import { countIds } from './user-id-sets.js';
+import { countIds, type UserIds } from './user-id-sets.js';
+import { userPage, walkBudget, type UserRow } from './user-page.js';
 import { userMatches } from './user-search-target.js';
-import { userAfter, userOrder } from './user-sort.js';
 
 const UNAVAILABLE = 'services.storage.not_connected';
 /** Users re-indexed per transaction when a mapping update adds fields. */
@@ -73,17 +73,25 @@ export class SqlSearchStore implements SearchStore {
       await this.fields.surveyMultiValued(this.db);
       const { flat } = await this.fields.mapping(this.db);
       const matches = userMatches(query, flat);
-      const order = userOrder(query, flat);
-      const keyset = page.after === undefined ? userAfter(query, flat) : sql<SqlBool>`u.id > ${page.after}`;
-      const [rows, counted] = await Promise.all([
-        sql<{ id: string; content: string }>`select u.id, u.content from users u where ${matches.where} and ${keyset} order by ${order} limit ${page.size} offset ${page.after === undefined ? page.from : 0}`.execute(this.db),
-        // Counted from the index tables alone: reading 30,000 users to count them cost 100 times more.
-        countIds(matches).execute(this.db),
-      ]);
+      // Counted from the index tables alone: reading 30,000 users to count them cost 100 times more.
+      const counting = countIds(matches).execute(this.db).then((counted) => Number(counted.rows[0]?.total ?? 0));
+      const listed = () => userPage(matches, query, flat, page).execute(this.db).then((result) => result.rows);
+      // PostgreSQL's semi joins already stop at the end of the page: its page runs beside the count.
+      // SQLite lists every match first unless it walks users (see walkBudget), which needs the total.
+      const [total, rows] = this.dialect === 'postgres' ? await Promise.all([counting, listed()]) : [await counting, undefined];
+      const hits = rows ?? await this.walk(matches, query, flat, page, total) ?? await listed();
       return {
-        hits: rows.rows.map((row) => ({ _id: row.id, content: JSON.parse(row.content) as UserContent })),
-        total: Number(counted.rows[0]?.total ?? 0),
+        hits: hits.map((row) => ({ _id: row.id, content: JSON.parse(row.content) as UserContent })),
+        total,
       };
     });
+  }
+
+  /** The page found by walking users in id order, or undefined when a walk is no use or fell short (see userPage). */
+  private async walk(matches: UserIds, query: SearchQuery, mapping: FlatMapping, page: SearchPage, total: number): Promise<UserRow[] | undefined> {
+    const budget = walkBudget(query, page, total);
+    if (budget === undefined) return undefined;
+    const { rows } = await userPage(matches, query, mapping, page, budget).execute(this.db);
+    return rows.length === page.size ? rows : undefined;
   }
 }

@@ -1,5 +1,5 @@
 import { sql, type SqlBool } from 'kysely';
-import { compileClause, type SearchField, type SearchTarget } from '../../search/compile.js';
+import { compileClause, conditionAlgebra, type SearchField, type SearchTarget } from '../../search/compile.js';
 import { isNumeric } from '../../search/field-values.js';
 import type { FlatMapping } from '../../search/mapping.js';
 import type { SearchQuery } from '../../search/query.js';
@@ -14,15 +14,19 @@ const idField: SearchField<UserIds> = {
   exists: () => userIdAlgebra.all,
 };
 
+const PROFILES = { from: sql`user_profiles p`, id: sql.ref('p.user_id') };
+
 /**
  * `profileIds`: user_profiles, whose primary key (profile_id, user_id) serves every test. A
  * user holds several profiles, so a test of several values may find a user more than once.
  */
 const profilesField: SearchField<UserIds> = {
   type: 'keyword',
-  where: (test, oneValue) => lookup(sql`select p.user_id as id from user_profiles p where ${test(sql.ref('p.profile_id'))}`, oneValue === true),
-  exists: () => lookup(sql`select p.user_id as id from user_profiles p`, false),
+  where: (test, oneValue) => lookup({ ...PROFILES, test: test(sql.ref('p.profile_id')) }, oneValue === true),
+  exists: () => lookup({ ...PROFILES, test: conditionAlgebra.all }, false),
 };
+
+const FIELDS = { from: sql`user_fields f`, id: sql.ref('f.user_id') };
 
 /** A mapped content field: user_fields, through (field, value_text | value_number, user_id); a row per value. */
 function contentField(name: string, type: SearchField['type']): SearchField<UserIds> {
@@ -31,10 +35,10 @@ function contentField(name: string, type: SearchField['type']): SearchField<User
     type,
     // A user's values are indexed once each: one value finds a user once, several may find it again.
     where: (test, oneValue) => {
-      const ids = sql`select f.user_id as id from user_fields f where f.field = ${name} and ${test(column)}`;
-      return oneValue === true ? lookup(ids, true) : maybeRepeating(ids, mayRepeat(name));
+      const found = { ...FIELDS, test: sql<SqlBool>`f.field = ${name} and ${test(column)}` };
+      return oneValue === true ? lookup(found, true) : maybeRepeating(found, mayRepeat(name));
     },
-    exists: () => maybeRepeating(sql`select f.user_id as id from user_fields f where f.field = ${name}`, mayRepeat(name)),
+    exists: () => maybeRepeating({ ...FIELDS, test: sql<SqlBool>`f.field = ${name}` }, mayRepeat(name)),
   };
 }
 
