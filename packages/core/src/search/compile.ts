@@ -58,7 +58,8 @@ export const conditionAlgebra: SearchAlgebra<Condition> = {
   none: FALSE,
   and,
   or,
-  without: (base, excluded) => and([base, ...excluded.map((part) => sql<SqlBool>`not ${part}`)]),
+  // Parenthesised: a test may be `a and b` (a prefix of _id, say), which a bare NOT would split.
+  without: (base, excluded) => and([base, ...excluded.map((part) => sql<SqlBool>`not (${part})`)]),
   atLeast(parts, count) {
     const matched = sql.join(parts.map((test) => sql`case when ${test} then 1 else 0 end`), sql` + `);
     return sql<SqlBool>`(${matched}) >= ${count}`;

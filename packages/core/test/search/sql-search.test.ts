@@ -57,6 +57,7 @@ const CASES: Array<[string, unknown, string[]]> = [
   ['exists', { query: { exists: { field: 'bio' } } }, ['ann', 'bob', 'cyd', 'dee', 'fay']],
   ['exists on an empty array', { query: { exists: { field: 'tags' } } }, ['ann', 'bob', 'cyd']],
   ['bool must + filter', { query: { bool: { must: { term: { city: 'Lyon' } }, filter: [{ term: { active: false } }, { exists: { field: 'address.zip' } }] } } }, ['hal']],
+  ['bool must_not a prefix of _id (a test of two bounds)', { query: { bool: { must_not: { prefix: { _id: 'd' } } } } }, ['Gus', 'ann', 'bob', 'cyd', 'eve', 'fay', 'hal']],
   ['bool must_not', { query: { bool: { must_not: [{ exists: { field: 'city' } }] } } }, ['fay']],
   ['bool should alone needs one', { query: { bool: { should: [{ term: { city: 'Nice' } }, { term: { age: 62 } }] } } }, ['dee', 'fay']],
   ['bool should beside must is optional', { query: { bool: { must: { term: { city: 'Lyon' } }, should: { term: { age: 99 } } } } }, ['bob', 'hal']],
