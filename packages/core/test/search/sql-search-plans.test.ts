@@ -7,7 +7,11 @@ import { credentialOrder, credentialTarget } from '../../src/storage/sql/credent
 import { openSqlDatabase, type SqlDatabase } from '../../src/storage/sql/database.js';
 import { countIds } from '../../src/storage/sql/user-id-sets.js';
 import { userMatches } from '../../src/storage/sql/user-search-target.js';
-import { userPage, type UserRow } from '../../src/storage/sql/user-page.js';
+import type { SearchQuery } from '../../src/search/query.js';
+import type { SearchPage } from '../../src/storage/ports.js';
+import { SqlSearchStore } from '../../src/storage/sql/sql-search-store.js';
+import { USER_MAPPING_KEY } from '../../src/storage/sql/user-field-index.js';
+import { userPage, walkBudget, type UserRow } from '../../src/storage/sql/user-page.js';
 import { silentLogger, sqlPlace, type SqlPlace } from '../storage/fixtures.js';
 
 const ROWS = 20_000;
@@ -143,6 +147,32 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       }
       expect(full).to.be.greaterThan(20);
       expect(short).to.be.greaterThan(5);
+    });
+
+    it('pages in the store as listing the matches does, walking dense matches and falling back from a short walk', async () => {
+      // The seeded fields, mapped without the backfill that updateUserMapping would run over contents of '{}'.
+      await database.db.updateTable('settings').set({ value: JSON.stringify(Object.fromEntries([...MAPPING].map(([field, type]) => [field, { type }]))) })
+        .where('key', '=', USER_MAPPING_KEY).execute();
+      const store = new SqlSearchStore(database.db, dialect);
+      const listed = async (query: SearchQuery, page: SearchPage) =>
+        ((await userPage(userMatches(query, MAPPING), query, MAPPING, page).execute(database.db)).rows as UserRow[]).map((row) => row.id);
+      // 10,010 users of 20,000, their ages spread over the ids: a walk finds a page after 20 users or so.
+      const dense = parseSearchBody({ query: { range: { age: { lt: 45 } } }, sort: [{ _id: 'desc' }] });
+      // 8,889 users whose ids all sort after the 11,111 of user-1*: a walk of a quarter of them meets none.
+      const clustered = parseSearchBody({ query: { bool: { must_not: { prefix: { _id: 'user-1' } } } } });
+      for (const [query, total, short] of [[dense, 10_010, false], [clustered, 8_889, true]] as const) {
+        for (const page of [PAGE, { from: 30, size: 10 }]) {
+          expect(walkBudget(query, page, total, ROWS)).to.be.a('number');
+          const walked = await userPage(userMatches(query, MAPPING), query, MAPPING, page, walkBudget(query, page, total, ROWS)).execute(database.db);
+          expect(walked.rows.length < page.size).to.equal(short);
+          const result = await store.users(query, page);
+          expect(result.total).to.equal(total);
+          expect(result.hits.map((hit) => hit._id)).to.deep.equal(await listed(query, page)).and.have.length(10);
+        }
+      }
+      // 40 of 20,000 users: listing them is cheap, a walk would have to test 5,000 users.
+      expect(walkBudget(parseSearchBody({ query: { term: { city: 'city-7' } } }), PAGE, 40, ROWS)).to.equal(undefined);
+      expect(walkBudget(parseSearchBody({ sort: ['city'] }), PAGE, ROWS, ROWS)).to.equal(undefined);
     });
 
     it('answers _id prefix and profileIds from the primary keys', async () => {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { flatten, mergeMappings, type FlatMapping, type MappingProperties } from '../../search/mapping.js';
 import type { SearchQuery } from '../../search/query.js';
 import type { SearchPage, SearchResult, SearchStore, UserContent, UserRecord } from '../ports.js';
@@ -89,7 +89,9 @@ export class SqlSearchStore implements SearchStore {
 
   /** The page found by walking users in id order, or undefined when a walk is no use or fell short (see userPage). */
   private async walk(matches: UserIds, query: SearchQuery, mapping: FlatMapping, page: SearchPage, total: number): Promise<UserRow[] | undefined> {
-    const budget = walkBudget(query, page, total);
+    // SQLite's largest rowid: the number of users ever written, read from the end of the table's B-tree.
+    const { rows: [span] } = await sql<{ users: number | null }>`select max(rowid) as users from users`.execute(this.db);
+    const budget = walkBudget(query, page, total, Number(span?.users ?? 0));
     if (budget === undefined) return undefined;
     const { rows } = await userPage(matches, query, mapping, page, budget).execute(this.db);
     return rows.length === page.size ? rows : undefined;

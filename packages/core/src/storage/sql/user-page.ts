@@ -17,19 +17,23 @@ export interface UserRow {
  * what listing alone would have.
  */
 const WALK_SHARE = 4;
+/** How many times more users than an even spread of the matches would need the budget must allow. */
+const WALK_MARGIN = 4;
 
 /**
  * How many users a walk by id may test to fill the page, or undefined when walking is no use:
- * the hits sort by `_id` alone (a walk by id meets them in order), and at least as many users
- * as the page needs may be tested (see WALK_SHARE). When the matches are dense (31,700 of a
- * million, say), a walk finds the page after a few hundred users, where listing every match
- * first costs 7 ms on SQLite.
+ * the hits must sort by `_id` alone (a walk by id meets them in order), and the matches be
+ * dense enough among the `users` (an estimate) that a walk should fill the page well within
+ * its budget (see WALK_SHARE, WALK_MARGIN). When they are (31,700 of a million, say), a walk
+ * finds the page after a few hundred users, where listing every match first costs 7 ms on
+ * SQLite; when they are not (1,000 of a million), listing them is cheap and no walk is tried.
  */
-export function walkBudget(query: SearchQuery, page: SearchPage, total: number): number | undefined {
-  if (!query.sort.every((key) => key.field === '_id')) return undefined;
+export function walkBudget(query: SearchQuery, page: SearchPage, total: number, users: number): number | undefined {
+  if (!query.sort.every((key) => key.field === '_id') || total === 0) return undefined;
   const budget = Math.floor(total / WALK_SHARE);
   const needed = (page.after === undefined ? page.from : 0) + page.size;
-  return needed > 0 && budget >= needed ? budget : undefined;
+  const expected = needed * Math.max(users, total) / total;
+  return needed > 0 && expected * WALK_MARGIN <= budget ? budget : undefined;
 }
 
 /**
