@@ -149,16 +149,6 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await found({}, { from: 7, size: 5 })).to.deep.equal(['hal']);
     });
 
-    it('pages one hit at a time in _id order, whether a walk by id finds it or falls short', async () => {
-      // size 1 of 4 or more matches: the store walks a quarter of the total first (see walkBudget).
-      const chess = { query: { match: { bio: 'CHESS gardener' } } };
-      for (const [index, id] of ['ann', 'bob', 'cyd', 'dee'].entries()) expect(await found(chess, { from: index, size: 1 })).to.deep.equal([id]);
-      // Descending, the walk meets hal and fay first, matches neither, and the store lists the matches.
-      const page = await search.users(parseSearchBody({ ...chess, sort: [{ _id: 'desc' }] }), { from: 0, size: 1 });
-      expect([page.total, page.hits.map((user) => user._id)]).to.deep.equal([4, ['dee']]);
-      expect(await found({ ...chess, sort: ['_id'], search_after: ['ann'] }, { from: 0, size: 1 })).to.deep.equal(['bob']);
-    });
-
     it('re-indexes a replaced user and forgets a deleted one', async () => {
       expect(await found({ query: { term: { profileIds: 'admin' } } })).to.deep.equal(['cyd']);
       await users.replace({ _id: 'bob', content: { profileIds: ['default'], city: 'Rome' } });
