@@ -89,7 +89,9 @@ for (const mode of MODES) {
 
     it('keeps every user with its credentials and every credential with its user across SIGKILLs at random instants', async () => {
       const succeeded: Record<string, number> = {};
-      const delays = [150, 350, 600, 900].map((base) => base + Math.floor(Math.random() * 150));
+      // Each kill lands at a random instant after the round's writes are under way (two deletions
+      // done), however slow the machine: fixed delays alone left loaded runs with too few writes.
+      const delays = [50, 150, 300, 450].map((base) => base + Math.floor(Math.random() * 150));
       for (const [round, delay] of delays.entries()) {
         const node = stores.start({ PORTCULLIS_ADMIN_USERNAME: ROOT.username, PORTCULLIS_ADMIN_PASSWORD: ROOT.password });
         try {
@@ -101,6 +103,8 @@ for (const mode of MODES) {
             for (const file of [stores.file, `${stores.file}-wal`, `${stores.file}-shm`]) expect(modeOf(file), file).to.equal('600');
           }
           const workers = Array.from({ length: 12 }, (_, worker) => churn(client, jwt, `r${round}w${worker}`, succeeded));
+          const deletedBefore = succeeded['deleteUser'] ?? 0;
+          for (let waited = 0; (succeeded['deleteUser'] ?? 0) < deletedBefore + 2 && waited < 20_000; waited += 10) await sleep(10);
           await sleep(delay);
           node.child.kill('SIGKILL');
           await node.exited;
@@ -111,8 +115,8 @@ for (const mode of MODES) {
         const database = await stores.open();
         try {
           const found = await halves(database);
-          expect(found.usersWithout, `round ${round} (kill after ${delay} ms): users without credentials`).to.deep.equal([]);
-          expect(found.credentialsWithout, `round ${round} (kill after ${delay} ms): credentials without a user`).to.deep.equal([]);
+          expect(found.usersWithout, `round ${round} (kill ${delay} ms after two deletions): users without credentials`).to.deep.equal([]);
+          expect(found.credentialsWithout, `round ${round} (kill ${delay} ms after two deletions): credentials without a user`).to.deep.equal([]);
         } finally {
           await database.close();
         }
