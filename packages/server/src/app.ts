@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import {
-  createLogger, namespaced, openLoginLimiter, openStorage, ProfileService, RoleService, SecurityService, StrategyRegistry, TokenManager, UserService,
+  createLogger, namespaced, openLoginLimiter, openStorage, ProfileService, RoleService, SearchService, SecurityService, StrategyRegistry, TokenManager, UserService,
   type Config, type Logger, type LoginLimiter, type StrategyFactory,
 } from '@portcullis/core';
 import { createLocalStrategy } from '@portcullis/strategy-local';
@@ -62,7 +62,9 @@ export async function createPortcullis(options: PortcullisOptions): Promise<Port
     const roles = new RoleService(storage.roles, security, actionCatalogue(actions));
     const profiles = new ProfileService(storage, security);
     const metrics = new NodeMetrics({ security, sessions: storage.sessions, plugins, logger: namespaced(logger, 'metrics') });
-    const context: ServerContext = { config, logger, nodeId, storage, security, strategies, tokens, users, roles, profiles, logins, version: VERSION, startedAt: Date.now(), metrics };
+    // One search service per node: it holds the scroll signing key once read.
+    const search = new SearchService(storage.search, storage.settings, config.limits.documentsFetchCount);
+    const context: ServerContext = { config, logger, nodeId, storage, security, strategies, tokens, users, roles, profiles, logins, search, version: VERSION, startedAt: Date.now(), metrics };
     await bootstrapAdmin(context);
     return assemble(context, actions);
   } catch (error) {

@@ -115,7 +115,7 @@ export const configSchema = z.strictObject({
     .describe('Tokens and default rights'),
   limits: z.strictObject({
       loginsPerSecond: z.number().int().min(0).default(1).describe('auth:login requests one connection may send per second on a node, as in Kuzzle (each HTTP request is its own connection; 0: no limit)'),
-      documentsFetchCount: z.number().int().min(1).default(10_000).describe('Most records one request may read at once (security:mGetUsers ids), as in Kuzzle'),
+      documentsFetchCount: z.number().int().min(1).default(10_000).describe('Most records one request may read at once (security:mGetUsers ids; a search\'s size, or from + size without scroll, and its default size), as in Kuzzle'),
       documentsWriteCount: z.number().int().min(1).default(200).describe('Most records one request may change at once (security:mDeleteUsers ids), as in Kuzzle'),
     })
     .prefault({})

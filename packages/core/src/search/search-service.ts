@@ -27,13 +27,13 @@ const byIdOnly = (query: SearchQuery): boolean => query.sort.length === 0 || (qu
 
 /**
  * `from` and `size`, within Kuzzle's bounds.
- * @throws services.storage.get_limit_exceeded beyond DOCUMENTS_FETCH_COUNT documents
+ * @throws services.storage.get_limit_exceeded beyond `limit` documents (limits.documentsFetchCount)
  */
-export function pageOf(options: SearchOptions, defaultSize: number): { from: number; size: number } {
+export function pageOf(options: SearchOptions, defaultSize: number, limit = DOCUMENTS_FETCH_COUNT): { from: number; size: number } {
   const from = options.from ?? 0;
   const size = options.size ?? defaultSize;
   // Without a scroll, Elasticsearch refuses to reach past its result window (from + size).
-  if (size > DOCUMENTS_FETCH_COUNT || (options.scroll === undefined && from + size > DOCUMENTS_FETCH_COUNT)) {
+  if (size > limit || (options.scroll === undefined && from + size > limit)) {
     throw fail('services.storage.get_limit_exceeded');
   }
   return { from, size };
@@ -46,19 +46,28 @@ export function pageOf(options: SearchOptions, defaultSize: number): { from: num
 export class SearchService {
   readonly cursors: ScrollCursors;
 
-  constructor(private readonly store: SearchStore, settings: SettingsStore) {
+  /** @param fetchLimit the most documents one search or page returns, and the default size (limits.documentsFetchCount) */
+  constructor(private readonly store: SearchStore, settings: SettingsStore, private readonly fetchLimit = DOCUMENTS_FETCH_COUNT) {
     this.cursors = new ScrollCursors(settings);
   }
 
   /**
-   * security:searchUsers. Without `size`, Kuzzle returns up to DOCUMENTS_FETCH_COUNT users.
+   * `from` and `size` for a search that answers `defaultSize` hits (at most the fetch limit) unless told.
+   * @throws services.storage.get_limit_exceeded
+   */
+  page(options: SearchOptions, defaultSize: number): { from: number; size: number } {
+    return pageOf(options, Math.min(defaultSize, this.fetchLimit), this.fetchLimit);
+  }
+
+  /**
+   * security:searchUsers. Without `size`, Kuzzle returns up to the fetch limit (limits.documentsFetchCount) users.
    * @throws services.storage.unsupported_query, services.storage.unknown_field, api.assert.invalid_argument (the query)
    * @throws services.storage.get_limit_exceeded, services.storage.scroll_duration_too_great
    */
   async searchUsers(body: unknown, options: SearchOptions): Promise<ScrolledResult<UserRecord>> {
     const query = parseSearchBody(body);
     const ttl = options.scroll === undefined ? undefined : scrollDuration(options.scroll);
-    const { from, size } = pageOf(options, DOCUMENTS_FETCH_COUNT);
+    const { from, size } = this.page(options, this.fetchLimit);
     const result = await this.store.users(query, { from, size });
     if (ttl === undefined) return result;
     const next = this.next({ kind: 'users', body, from, size, ttl }, query, result);
@@ -82,13 +91,13 @@ export class SearchService {
 
   /**
    * Searches small documents held in memory (profiles, roles): the same query language and
-   * paging, Kuzzle's default size (DOCUMENTS_FETCH_COUNT), and a scroll when asked.
+   * paging, Kuzzle's default size (the fetch limit), and a scroll when asked.
    * @throws as searchUsers
    */
   async searchDocuments<T extends { _id: string }>(kind: string, documents: readonly T[], mapping: FlatMapping, body: unknown, options: SearchOptions): Promise<ScrolledResult<T>> {
     const query = parseSearchBody(body);
     const ttl = options.scroll === undefined ? undefined : scrollDuration(options.scroll);
-    const page = pageOf(options, DOCUMENTS_FETCH_COUNT);
+    const page = this.page(options, this.fetchLimit);
     const result = searchDocuments(documents, query, mapping, page);
     if (ttl === undefined) return result;
     return { ...result, scrollId: await this.cursors.issue({ kind, body, from: page.from + result.hits.length, size: page.size, ttl }) };

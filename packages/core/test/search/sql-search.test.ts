@@ -185,6 +185,15 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await expectRejection(service.searchUsers({}, { from: 9_995, size: 10 }), 'services.storage.get_limit_exceeded');
     });
 
+    it('takes its page limit and default size from limits.documentsFetchCount', async () => {
+      const limited = new SearchService(search, new SqlSettingsStore(database.db), 3);
+      expect((await limited.searchUsers({}, {})).hits).to.have.length(3);
+      await expectRejection(limited.searchUsers({}, { size: 4 }), 'services.storage.get_limit_exceeded');
+      await expectRejection(limited.searchUsers({}, { from: 2, size: 2 }), 'services.storage.get_limit_exceeded');
+      expect(limited.page({ size: 3 }, 10)).to.deep.equal({ from: 0, size: 3 });
+      expect(limited.page({}, 10)).to.deep.equal({ from: 0, size: 3 });
+    });
+
     it('keeps a mapped type for ever, and adds nested fields', async () => {
       await expectRejection(search.updateUserMapping({ age: { type: 'keyword' } }), 'services.storage.cannot_change_mapping');
       await expectRejection(search.updateUserMapping({ city: { properties: { name: { type: 'keyword' } } } }), 'services.storage.cannot_change_mapping');

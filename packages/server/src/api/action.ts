@@ -1,4 +1,4 @@
-import type { LoginLimiter, Logger, PortcullisError, ProfileService, RoleService, SecurityService, Session, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
+import type { LoginLimiter, Logger, PortcullisError, ProfileService, RoleService, SearchService, SecurityService, Session, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
 import type { z } from 'zod';
 import type { MaybeAsync } from './maybe-async.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
@@ -28,6 +28,8 @@ export interface ServerContext {
   profiles: ProfileService;
   /** Failed-login counters (Redis or memory): every action that checks a secret goes through them. */
   logins: LoginLimiter;
+  /** User, credential, profile and role searches, with their scroll ids (limits.documentsFetchCount). */
+  search: SearchService;
   version: string;
   startedAt: number;
   /** This node's figures (server:metrics, Prometheus). */

@@ -2,7 +2,7 @@ import { PROFILE_FIELDS, PROFILE_MAPPING, ROLE_FIELDS, ROLE_MAPPING, fail, parse
 import { z } from 'zod';
 import { defineAction } from '../api/action.js';
 import { noBody } from '../api/schemas.js';
-import { searchArgs, searchService } from './security-search.js';
+import { searchArgs } from './security-search.js';
 
 const serializeProfile = ({ _id, ...source }: ProfileRecord) => ({ _id, _source: source });
 const serializeRole = ({ _id, ...source }: RoleRecord) => ({ _id, _source: source });
@@ -65,7 +65,7 @@ export const rightsSearchActions = [
     description: 'Profiles matching an Elasticsearch query (fields: _id, tags, policies.roleId) or holding one of `roles`, with from/size or a scroll.',
     http: [{ verb: 'POST', path: '/profiles/_search' }], args: searchArgs, body: profileBody,
     async handler({ args, body, ctx }) {
-      const result = await searchService(ctx.storage).searchDocuments('profiles', await ctx.storage.profiles.list(), PROFILE_FIELDS, profileQuery(body), args);
+      const result = await ctx.search.searchDocuments('profiles', await ctx.storage.profiles.list(), PROFILE_FIELDS, profileQuery(body), args);
       return { ...result, hits: result.hits.map(serializeProfile) };
     },
   }),
@@ -73,7 +73,7 @@ export const rightsSearchActions = [
     controller: 'security', action: 'scrollProfiles', description: 'The next page of a scrolled profile search.',
     http: [{ verb: 'GET', path: '/profiles/_scroll/:scrollId' }], args: scrollArgs, body: noBody,
     async handler({ args, ctx }) {
-      const result = await searchService(ctx.storage).scrollDocuments('profiles', await ctx.storage.profiles.list(), PROFILE_FIELDS, args.scrollId, args.scroll);
+      const result = await ctx.search.scrollDocuments('profiles', await ctx.storage.profiles.list(), PROFILE_FIELDS, args.scrollId, args.scroll);
       return { ...result, hits: result.hits.map(serializeProfile) };
     },
   }),
@@ -87,7 +87,7 @@ export const rightsSearchActions = [
       let roles = await ctx.storage.roles.list();
       // Kuzzle keeps the roles whose controllers include "*" or one of those asked.
       if (controllers !== undefined && controllers.length > 0) roles = roles.filter((role) => Object.keys(role.controllers).some((key) => key === '*' || controllers.includes(key)));
-      const result = await searchService(ctx.storage).searchDocuments('roles', roles, ROLE_FIELDS, rest, args);
+      const result = await ctx.search.searchDocuments('roles', roles, ROLE_FIELDS, rest, args);
       return { hits: result.hits.map(serializeRole), total: result.total };
     },
   }),

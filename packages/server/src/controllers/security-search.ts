@@ -1,4 +1,4 @@
-import { SearchService, fail, pageOf, parseMappingBody, type ScrolledResult, type Storage, type UserRecord } from '@portcullis/core';
+import { fail, parseMappingBody, type ScrolledResult, type UserRecord } from '@portcullis/core';
 import { z } from 'zod';
 import { defineAction } from '../api/action.js';
 import { noBody, strategyName } from '../api/schemas.js';
@@ -12,17 +12,6 @@ export const searchArgs = z.object({ from: count, size: count, scroll, lang: z.l
 const scrollArgs = z.object({ scrollId: z.string().min(1).max(65_536), scroll }).loose();
 /** A search body: Elasticsearch's `{query, sort}`; parse-query.ts checks what is inside. */
 export const searchBody = z.record(z.string(), z.unknown()).optional();
-
-/** One search service per storage: it caches the scroll signing key. */
-const services = new WeakMap<Storage, SearchService>();
-export function searchService(storage: Storage): SearchService {
-  let service = services.get(storage);
-  if (!service) {
-    service = new SearchService(storage.search, storage.settings);
-    services.set(storage, service);
-  }
-  return service;
-}
 
 const serializeUsers = (result: ScrolledResult<UserRecord>) => ({
   ...result,
@@ -38,7 +27,7 @@ export const userSearchActions = [
     http: [{ verb: 'POST', path: '/users/_search' }],
     args: searchArgs,
     body: searchBody,
-    handler: async ({ args, body, ctx }) => serializeUsers(await searchService(ctx.storage).searchUsers(body, args)),
+    handler: async ({ args, body, ctx }) => serializeUsers(await ctx.search.searchUsers(body, args)),
   }),
   defineAction({
     controller: 'security',
@@ -47,7 +36,7 @@ export const userSearchActions = [
     http: [{ verb: 'GET', path: '/users/_scroll/:scrollId' }],
     args: scrollArgs,
     body: noBody,
-    handler: async ({ args, ctx }) => serializeUsers(await searchService(ctx.storage).scrollUsers(args.scrollId, args.scroll)),
+    handler: async ({ args, ctx }) => serializeUsers(await ctx.search.scrollUsers(args.scrollId, args.scroll)),
   }),
 ];
 
@@ -62,7 +51,7 @@ export const credentialSearchActions = [
     body: searchBody,
     async handler({ args, body, ctx }) {
       // Kuzzle's getSearchParams: 10 hits unless told.
-      const page = pageOf({ from: args.from, size: args.size }, 10);
+      const page = ctx.search.page({ from: args.from, size: args.size }, 10);
       return ctx.strategies.call(args.strategy, async (plugin) => {
         if (!plugin.search) throw fail('plugin.strategy.missing_optional_method', args.strategy, 'search');
         return plugin.search(body ?? {}, page);
