@@ -1,11 +1,10 @@
-import { PROFILE_FIELDS, PROFILE_MAPPING, ROLE_FIELDS, ROLE_MAPPING, fail, parseMappingBody, type MappingProperties, type ProfileRecord, type RoleRecord } from '@portcullis/core';
+import { PROFILE_FIELDS, PROFILE_MAPPING, ROLE_FIELDS, ROLE_MAPPING, fail, parseMappingBody, type MappingProperties } from '@portcullis/core';
 import { z } from 'zod';
 import { defineAction } from '../api/action.js';
 import { noBody } from '../api/schemas.js';
+import { serializeProfile, serializeRole } from './rights-common.js';
 import { searchArgs } from './security-search.js';
 
-const serializeProfile = ({ _id, ...source }: ProfileRecord) => ({ _id, _source: source });
-const serializeRole = ({ _id, ...source }: RoleRecord) => ({ _id, _source: source });
 const scrollArgs = z.object({ scrollId: z.string().min(1).max(65_536), scroll: searchArgs.shape.scroll }).loose();
 
 /** Kuzzle's profile search body: a query, or the deprecated `roles` list (never both). */

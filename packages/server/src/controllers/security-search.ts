@@ -2,6 +2,7 @@ import { fail, parseMappingBody, type ScrolledResult, type UserRecord } from '@p
 import { z } from 'zod';
 import { defineAction } from '../api/action.js';
 import { noBody, strategyName } from '../api/schemas.js';
+import { serializeUser } from './security-users.js';
 
 /** A non-negative integer argument; over HTTP it comes from the query string as text. */
 const count = z.union([z.number().int().min(0), z.string().regex(/^\d{1,9}$/).transform(Number)]).optional();
@@ -15,7 +16,7 @@ export const searchBody = z.record(z.string(), z.unknown()).optional();
 
 const serializeUsers = (result: ScrolledResult<UserRecord>) => ({
   ...result,
-  hits: result.hits.map((user) => ({ _id: user._id, _source: user.content })),
+  hits: result.hits.map(serializeUser),
 });
 
 /** security: searching users (searchUsers, scrollUsers). */

@@ -2,6 +2,8 @@ import { fail, isPortcullisError, type Logger } from '@portcullis/core';
 import { z } from 'zod';
 import { defineAction, withError } from '../api/action.js';
 import { id } from '../api/schemas.js';
+import { deletable } from './rights-common.js';
+import { serializeUser } from './security-users.js';
 
 /** Longest `ids` argument accepted as text (a comma list or a JSON array), before it is split. */
 const MAX_IDS_TEXT = 1_000_000;
@@ -54,7 +56,7 @@ export const userBatchActions = [
       const hits = [];
       for (const kuid of ids) {
         const user = await ctx.security.getUser(kuid);
-        if (user) hits.push({ _id: user._id, _source: user.content });
+        if (user) hits.push(serializeUser(user));
       }
       return { hits };
     },
@@ -67,8 +69,7 @@ export const userBatchActions = [
     args: z.object({}).loose(),
     body: z.object({ ids: z.array(id) }).strict(),
     async handler({ body, ctx }) {
-      if (body.ids.length > ctx.config.limits.documentsWriteCount) throw fail('services.storage.write_limit_exceeded');
-      const { deleted, failures } = await ctx.users.deleteMany(body.ids);
+      const { deleted, failures } = await ctx.users.deleteMany(deletable(body.ids, ctx.config.limits.documentsWriteCount));
       if (failures.length === 0) return deleted;
       const refused = failures.map(({ kuid, error }) => refusal(kuid, error, ctx.logger)).join(', ');
       return withError(deleted, fail('services.storage.incomplete_delete', refused));

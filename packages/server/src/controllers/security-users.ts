@@ -5,7 +5,8 @@ import { flag, id, idArgs, kuidMode, noBody, plainObject } from '../api/schemas.
 
 const createArgs = z.object({ _id: id.optional(), kuid: kuidMode, refresh: z.string().optional() }).loose();
 const credentials = z.record(z.string(), plainObject).optional();
-const serialize = (user: UserRecord) => ({ _id: user._id, _source: user.content });
+/** A user as Kuzzle answers it: `{_id, _source}`. */
+export const serializeUser = (user: UserRecord) => ({ _id: user._id, _source: user.content });
 /** A user's whole content: `profileIds` required, as in createUser. */
 const fullContent = plainObject.and(z.object({ profileIds: z.array(z.string().min(1)).min(1) }));
 
@@ -41,7 +42,7 @@ export const userActions = [
       const admin = await ctx.users.createFirstAdmin({ kuid: args._id, content, credentials: body.credentials ?? {} });
       // Kuzzle's `reset`: the default roles and profiles back to the secure standard set.
       if (args.reset) await ctx.profiles.restrictDefaultRights();
-      return serialize(admin);
+      return serializeUser(admin);
     },
   }),
   defineAction({
@@ -55,7 +56,7 @@ export const userActions = [
     args: createArgs,
     body: z.object({ content: plainObject.and(z.object({ profileIds: z.array(z.string().min(1)).min(1) })), credentials }).strict(),
     async handler({ args, body, ctx }) {
-      return serialize(await ctx.users.create({ kuid: args._id, content: body.content, credentials: body.credentials ?? {} }));
+      return serializeUser(await ctx.users.create({ kuid: args._id, content: body.content, credentials: body.credentials ?? {} }));
     },
   }),
   defineAction({
@@ -72,7 +73,7 @@ export const userActions = [
       // Whoever signs up chooses these credentials about themselves, as with auth:createMyCredentials.
       for (const [strategy, given] of Object.entries(body.credentials ?? {})) assertSelfEditable(ctx.strategies.require(strategy), given);
       const content = withProfiles(body.content, [...ctx.config.security.restrictedProfileIds]);
-      return serialize(await ctx.users.create({ kuid: args._id, content, credentials: body.credentials ?? {} }));
+      return serializeUser(await ctx.users.create({ kuid: args._id, content, credentials: body.credentials ?? {} }));
     },
   }),
   defineAction({
@@ -82,7 +83,7 @@ export const userActions = [
     http: [{ verb: 'GET', path: '/users/:_id' }],
     args: idArgs,
     body: noBody,
-    handler: async ({ args, ctx }) => serialize(await ctx.security.requireUser(args._id)),
+    handler: async ({ args, ctx }) => serializeUser(await ctx.security.requireUser(args._id)),
   }),
   defineAction({
     controller: 'security',
@@ -96,7 +97,7 @@ export const userActions = [
       if (body['profileIds'] !== undefined && (!Array.isArray(body['profileIds']) || !body['profileIds'].every((p) => typeof p === 'string'))) {
         throw fail('api.assert.invalid_type', 'body.profileIds', 'string[]');
       }
-      return serialize(await ctx.users.update(args._id, body));
+      return serializeUser(await ctx.users.update(args._id, body));
     },
   }),
   defineAction({
@@ -108,7 +109,7 @@ export const userActions = [
     body: fullContent,
     async handler({ args, body, ctx }) {
       assertNoId(body, 'body._id');
-      return serialize(await ctx.users.replace(args._id, body));
+      return serializeUser(await ctx.users.replace(args._id, body));
     },
   }),
   defineAction({
@@ -121,7 +122,7 @@ export const userActions = [
     async handler({ args, body, ctx }) {
       assertNoId(body.content, 'body.content._id');
       if (body.default) assertNoId(body.default, 'body.default._id');
-      return serialize(await ctx.users.upsert(args._id, body.content, body.default ?? {}, body.credentials ?? {}));
+      return serializeUser(await ctx.users.upsert(args._id, body.content, body.default ?? {}, body.credentials ?? {}));
     },
   }),
   defineAction({
