@@ -112,15 +112,14 @@ export class SearchService {
     const ttl = scroll === undefined ? cursor.ttl : scrollDuration(scroll);
     const result = searchDocuments(documents, parseSearchBody(cursor.body), mapping, cursor);
     const from = cursor.from + result.hits.length;
-    const { expiresAt: _expired, ...rest } = cursor;
-    return { ...result, scrollId: await this.cursors.issue({ ...rest, from, ttl }), remaining: Math.max(0, result.total - from) };
+    // issue() sets the new expiry over the old one.
+    return { ...result, scrollId: await this.cursors.issue({ ...cursor, from, ttl }), remaining: Math.max(0, result.total - from) };
   }
 
   /** The cursor of the page after `result`. */
   private next(cursor: Omit<Cursor, 'expiresAt'>, query: SearchQuery, result: SearchResult<UserRecord>): Omit<Cursor, 'expiresAt'> {
-    const { expiresAt: _expired, ...rest } = cursor as Cursor;
     const last = result.hits.at(-1)?._id ?? cursor.after;
-    return { ...rest, from: cursor.from + result.hits.length, ...(byIdOnly(query) && last !== undefined ? { after: last } : {}) };
+    return { ...cursor, from: cursor.from + result.hits.length, ...(byIdOnly(query) && last !== undefined ? { after: last } : {}) };
   }
 }
 

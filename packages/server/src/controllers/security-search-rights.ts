@@ -3,9 +3,8 @@ import { z } from 'zod';
 import { defineAction } from '../api/action.js';
 import { noBody } from '../api/schemas.js';
 import { serializeProfile, serializeRole } from './rights-common.js';
-import { searchArgs } from './security-search.js';
+import { scrollArgs, searchArgs } from './security-search.js';
 
-const scrollArgs = z.object({ scrollId: z.string().min(1).max(65_536), scroll: searchArgs.shape.scroll }).loose();
 
 /** Kuzzle's profile search body: a query, or the deprecated `roles` list (never both). */
 const profileBody = z.object({ roles: z.array(z.string()).optional(), query: z.unknown().optional(), sort: z.unknown().optional() }).loose().optional();

@@ -10,7 +10,7 @@ const count = z.union([z.number().int().min(0), z.string().regex(/^\d{1,9}$/).tr
 const scroll = z.union([z.number().int().positive(), z.string().min(1).max(32)]).optional();
 
 export const searchArgs = z.object({ from: count, size: count, scroll, lang: z.literal('elasticsearch').optional() }).loose();
-const scrollArgs = z.object({ scrollId: z.string().min(1).max(65_536), scroll }).loose();
+export const scrollArgs = z.object({ scrollId: z.string().min(1).max(65_536), scroll }).loose();
 /** A search body: Elasticsearch's `{query, sort}`; parse-query.ts checks what is inside. */
 export const searchBody = z.record(z.string(), z.unknown()).optional();
 

@@ -5,7 +5,7 @@ import type { Tables } from './tables.js';
 /** The settings row of the pending backfill: the fields to index, and the last user id done. */
 const BACKFILL_KEY = 'search:mapping:users:backfill';
 
-interface Pending {
+export interface Pending {
   fields: string[];
   after: string | null;
 }
@@ -41,14 +41,13 @@ export class Backfills {
     return row === undefined ? null : (JSON.parse(row.value) as Pending);
   }
 
-  /** Records the last user of a batch, or ends the backfill when the batch was empty (`null`). */
-  async advance(trx: Transaction<Tables>, last: string | null): Promise<void> {
+  /** Records the last user of a batch of `pending` (as {@link take} gave it, in this transaction), or ends the backfill when the batch was empty (`null`). */
+  async advance(trx: Transaction<Tables>, pending: Pending, last: string | null): Promise<void> {
     if (last === null) {
       await trx.deleteFrom('settings').where('key', '=', BACKFILL_KEY).execute();
       return;
     }
-    const pending = await this.take(trx);
-    const value = JSON.stringify({ fields: pending?.fields ?? [], after: last } satisfies Pending);
+    const value = JSON.stringify({ fields: pending.fields, after: last } satisfies Pending);
     await trx.updateTable('settings').set({ value }).where('key', '=', BACKFILL_KEY).execute();
   }
 }

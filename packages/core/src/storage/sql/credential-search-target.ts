@@ -23,7 +23,7 @@ export function credentialTarget(fields: CredentialSearchFields['query']): Searc
         type: 'keyword',
         ...(column === 'login' ? { normalize: loginKey } : {}),
         where: (test) => test(sql.ref(COLUMNS[column])),
-        exists: () => sql<SqlBool>`1 = 1`,
+        exists: () => conditionAlgebra.all,
       };
     },
     ids: (values) => sql<SqlBool>`c.login_key in (${sql.join(values.map(loginKey))})`,

@@ -8,7 +8,7 @@ import type { Tables } from './tables.js';
 import { Backfills } from './backfills.js';
 import { UserFieldIndex } from './user-field-index.js';
 import { countIds, type UserIds } from './user-id-sets.js';
-import { userPage, walkBudget, type UserRow } from './user-page.js';
+import { userPage, walkable, walkBudget, type UserRow } from './user-page.js';
 import { userMatches } from './user-search-target.js';
 
 const UNAVAILABLE = 'services.storage.not_connected';
@@ -61,7 +61,7 @@ export class SqlSearchStore implements SearchStore {
         const rows = await query.execute();
         const users = rows.map((row) => ({ _id: row.id, content: JSON.parse(row.content) as UserContent }));
         await this.fields.write(trx, users, (await this.fields.mapping(trx)).flat, false, pending.fields);
-        await this.backfills.advance(trx, rows.at(-1)?.id ?? null);
+        await this.backfills.advance(trx, pending, rows.at(-1)?.id ?? null);
         return true;
       });
     }
@@ -89,6 +89,8 @@ export class SqlSearchStore implements SearchStore {
 
   /** The page found by walking users in id order, or undefined when a walk is no use or fell short (see userPage). */
   private async walk(matches: UserIds, query: SearchQuery, mapping: FlatMapping, page: SearchPage, total: number): Promise<UserRow[] | undefined> {
+    // Decided without the user count where it can be: most searches sort by something else, or match nothing.
+    if (!walkable(query, total)) return undefined;
     // SQLite's largest rowid: the number of users ever written, read from the end of the table's B-tree.
     const { rows: [span] } = await sql<{ users: number | null }>`select max(rowid) as users from users`.execute(this.db);
     const budget = walkBudget(query, page, total, Number(span?.users ?? 0));

@@ -20,6 +20,11 @@ const WALK_SHARE = 4;
 /** How many times more users than an even spread of the matches would need the budget must allow. */
 const WALK_MARGIN = 4;
 
+/** Whether a walk by id can serve the page at all: some matches, sorted by `_id` alone (a walk by id meets them in order). */
+export function walkable(query: SearchQuery, total: number): boolean {
+  return total > 0 && query.sort.every((key) => key.field === '_id');
+}
+
 /**
  * How many users a walk by id may test to fill the page, or undefined when walking is no use:
  * the hits must sort by `_id` alone (a walk by id meets them in order), and the matches be
@@ -29,7 +34,7 @@ const WALK_MARGIN = 4;
  * SQLite; when they are not (1,000 of a million), listing them is cheap and no walk is tried.
  */
 export function walkBudget(query: SearchQuery, page: SearchPage, total: number, users: number): number | undefined {
-  if (!query.sort.every((key) => key.field === '_id') || total === 0) return undefined;
+  if (!walkable(query, total)) return undefined;
   const budget = Math.floor(total / WALK_SHARE);
   const needed = (page.after === undefined ? page.from : 0) + page.size;
   const expected = needed * Math.max(users, total) / total;

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { fail } from '../../errors/index.js';
-import type { Condition } from '../../search/compile.js';
+import { conditionAlgebra, type Condition } from '../../search/compile.js';
 import { coerce, isNumeric } from '../../search/field-values.js';
 import type { FieldType, FlatMapping } from '../../search/mapping.js';
 import type { SearchQuery } from '../../search/query.js';
@@ -49,7 +49,7 @@ export function userOrder(query: SearchQuery, mapping: FlatMapping): RawBuilder<
  */
 export function userAfter(query: SearchQuery, mapping: FlatMapping): Condition {
   const after = query.searchAfter;
-  if (after === undefined) return sql<SqlBool>`1 = 1`;
+  if (after === undefined) return conditionAlgebra.all;
   const keys = sortKeys(query, mapping);
   const tests = keys.map(({ value, order, type }, index) => {
     const given = after[index];
