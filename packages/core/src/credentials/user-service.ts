@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fail, isPortcullisError, PortcullisError } from '../errors/index.js';
-import { SecurityService } from '../security/security-service.js';
+import { assertProfilesIn, SecurityService } from '../security/security-service.js';
 import { ANONYMOUS_KUID } from '../security/types.js';
 import type { UnitOfWork, UserContent, UserRecord, UserStore } from '../storage/ports.js';
 import type { CredentialChange, CredentialInfo, StrategyUsers } from '../strategies/strategy-plugin.js';
@@ -94,11 +94,22 @@ export class UserService implements StrategyUsers {
    * Deletes the user and its credentials in every strategy in one transaction, and ends all its
    * sessions before (a crash midway leaves a whole user without sessions) and after (a login
    * that raced with the deletion). Refused before anything changes when the user is the last
-   * one able to manage rights (checked again under the rights lock).
+   * one able to manage rights (checked again under the rights lock). The one path that deletes a
+   * user ({@link deleteMany} too).
    * @throws security.user.not_found, security.rights.last_administrator
    */
-  delete(kuid: string): Promise<void> {
-    return this.remove(kuid);
+  async delete(kuid: string): Promise<void> {
+    await this.requireStoredUser(kuid);
+    await this.security.guard.assertNotLastManager(kuid);
+    await this.tokens.revokeUser(kuid, undefined);
+    await this.security.guard.write(async () => {
+      for (const name of this.strategies.names()) {
+        if (await this.hasCredentials(name, kuid)) await this.strategies.call(name, (plugin) => plugin.delete(kuid));
+      }
+      if (!(await this.users.delete(kuid))) throw fail('security.user.not_found', kuid);
+    });
+    await this.tokens.revokeUser(kuid, undefined);
+    await this.security.userChanged(kuid);
   }
 
   /**
@@ -111,7 +122,7 @@ export class UserService implements StrategyUsers {
     const failures: Array<{ kuid: string; error: unknown }> = [];
     for (const kuid of kuids) {
       try {
-        await this.remove(kuid);
+        await this.delete(kuid);
         deleted.push(kuid);
       } catch (error) {
         failures.push({ kuid, error });
@@ -182,24 +193,6 @@ export class UserService implements StrategyUsers {
     return updated;
   }
 
-  /**
-   * The one path that deletes a user: its credentials in every strategy and the user in one
-   * transaction, its sessions ended before and after.
-   * @throws security.user.not_found
-   */
-  private async remove(kuid: string): Promise<void> {
-    await this.requireStoredUser(kuid);
-    await this.security.guard.assertNotLastManager(kuid);
-    await this.tokens.revokeUser(kuid, undefined);
-    await this.security.guard.write(async () => {
-      for (const name of this.strategies.names()) {
-        if (await this.hasCredentials(name, kuid)) await this.strategies.call(name, (plugin) => plugin.delete(kuid));
-      }
-      if (!(await this.users.delete(kuid))) throw fail('security.user.not_found', kuid);
-    });
-    await this.tokens.revokeUser(kuid, undefined);
-    await this.security.userChanged(kuid);
-  }
 
   /** Names of the strategies in which the user holds credentials. */
   async strategiesOf(kuid: string): Promise<string[]> {
@@ -207,7 +200,7 @@ export class UserService implements StrategyUsers {
     if (cached) return [...cached];
     const ticket = this.security.cacheTicket();
     const names: string[] = [];
-    for (const name of this.strategies.names()) if (await this.strategies.call(name, (plugin) => plugin.exists(kuid))) names.push(name);
+    for (const name of this.strategies.names()) if (await this.hasCredentials(name, kuid)) names.push(name);
     this.security.rememberStrategies(kuid, names, ticket);
     return [...names];
   }
@@ -311,7 +304,7 @@ export class UserService implements StrategyUsers {
   }
 
   private async requireCredentials(strategy: string, kuid: string): Promise<void> {
-    if (!(await this.strategies.call(strategy, (plugin) => plugin.exists(kuid)))) throw fail('security.credentials.not_found', kuid, strategy);
+    if (!(await this.hasCredentials(strategy, kuid))) throw fail('security.credentials.not_found', kuid, strategy);
   }
 
   private async revokeOtherSessions(kuid: string, keepSessionId: string | undefined): Promise<void> {
@@ -321,11 +314,6 @@ export class UserService implements StrategyUsers {
     }
     await this.tokens.revokeUserExcept(kuid, keepSessionId);
   }
-}
-
-/** @throws security.profile.not_found for the first id that `profiles` (as a write's transaction sees them) lacks */
-function assertProfilesIn(profiles: ReadonlyMap<string, unknown>, profileIds: readonly string[]): void {
-  for (const id of profileIds) if (!profiles.has(id)) throw fail('security.profile.not_found', id);
 }
 
 /** @throws api.assert.invalid_id for ids starting with "_", api.assert.invalid_argument for reserved or oversized ids */

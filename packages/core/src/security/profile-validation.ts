@@ -1,5 +1,6 @@
 import { fail } from '../errors/index.js';
-import { assertOnlyKeys, isPlainObject } from './role-validation.js';
+import { isPlainObject } from '../config/load-config.js';
+import { assertOnlyKeys } from './role-validation.js';
 import type { Policy, PolicyRestriction, Profile } from './types.js';
 
 export interface ProfileChecks {

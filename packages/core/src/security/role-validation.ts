@@ -1,4 +1,5 @@
 import { fail } from '../errors/index.js';
+import { isPlainObject } from '../config/load-config.js';
 import { roleAllows } from './rights.js';
 import type { Role, RoleControllers } from './types.js';
 
@@ -11,8 +12,6 @@ export type ActionCatalogue = ReadonlyMap<string, ReadonlySet<string>>;
 /** Keys a client may send beside the content, which Kuzzle ignores too (they are set by the server). */
 const IGNORED_KEYS = new Set(['_id', '_kuzzle_info']);
 
-export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** @throws api.assert.unexpected_argument for the first key of `value` not in `allowed` (nor ignored) */
 export function assertOnlyKeys(value: Record<string, unknown>, allowed: readonly string[], path: string): void {

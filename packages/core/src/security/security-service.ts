@@ -32,13 +32,19 @@ export interface UserCacheOptions {
   ttl: number;
 }
 
+/** Most rights decisions memoized at once: far more than real (profiles × actions) pairs. */
+const MAX_DECISIONS = 10_000;
+const MAX_MEMO_NAME = 64;
+
+/** @throws security.profile.not_found for the first id that `profiles` (the loaded ones, or those a write's transaction sees) lacks */
+export function assertProfilesIn(profiles: ReadonlyMap<string, unknown>, profileIds: readonly string[]): void {
+  for (const id of profileIds) if (!profiles.has(id)) throw fail('security.profile.not_found', id);
+}
+
 /**
  * Users, profiles and roles, and the rights they grant. Roles and profiles are few and read on
  * every request: they are held in memory, loaded at start.
  */
-/** Most rights decisions memoized at once: far more than real (profiles × actions) pairs. */
-const MAX_DECISIONS = 10_000;
-const MAX_MEMO_NAME = 64;
 
 export class SecurityService {
   private roles = new Map<string, Role>();
@@ -247,7 +253,7 @@ export class SecurityService {
 
   /** @throws security.profile.not_found for the first unknown profile id */
   assertProfilesExist(profileIds: readonly string[]): void {
-    for (const id of profileIds) if (!this.profiles.has(id)) throw fail('security.profile.not_found', id);
+    assertProfilesIn(this.profiles, profileIds);
   }
 
   adminExists(): Promise<boolean> {
