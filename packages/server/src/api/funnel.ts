@@ -152,11 +152,6 @@ export class Funnel {
     return { ...envelope(this.ctx.nodeId, { ...fields, error: outcome.error.toJSON(this.ctx.config.server.development) }), result: outcome.result ?? null };
   }
 
-  /** Whether an answer carries a token (its action issues tokens). */
-  carriesToken(answer: ResponseEnvelope): boolean {
-    return this.marks.get(answer) === 'token';
-  }
-
   /** What an answer needs over HTTP beyond its envelope, if anything (one lookup per answer). */
   markOf(answer: ResponseEnvelope): AnswerMark | undefined {
     return this.marks.get(answer);

@@ -10,6 +10,8 @@ export { publicApi } from './server-info.js';
 
 /** server: node information. `publicApi`, `openapi`, `info` and `capabilities` describe every served action. */
 export function serverActions(all: () => readonly ActionDefinition[]): ActionDefinition[] {
+  // The served actions never change once listed: their document is built at its first request only.
+  let kuzzleDocument: unknown;
   return [
     defineAction({
       controller: 'server', action: 'info', description: 'Version, API, system and stores of this node (no secret).',
@@ -37,7 +39,7 @@ export function serverActions(all: () => readonly ActionDefinition[]): ActionDef
         const scope = args.scope ?? 'kuzzle';
         if (scope !== 'kuzzle' && scope !== 'app') throw fail('api.assert.unexpected_argument', scope, 'kuzzle, app');
         // There is no application API besides the node's own: its document has no paths.
-        const document = openApiDocument(scope === 'kuzzle' ? all() : [], ctx.version);
+        const document = scope === 'kuzzle' ? (kuzzleDocument ??= openApiDocument(all(), ctx.version)) : openApiDocument([], ctx.version);
         // JSON is YAML 1.2: the same text answers both formats.
         return outcome(document, 200, { 'Content-Type': `application/${args.format ?? 'json'}` });
       },

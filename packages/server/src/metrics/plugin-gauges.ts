@@ -20,20 +20,30 @@ export class PluginGauges implements PluginMetricsHost {
     for (const byStrategy of this.gauges.values()) byStrategy.delete(strategy);
   }
 
-  /** Gauge names with their help and current values per strategy; a gauge whose read() throws is left out. */
-  read(): Array<{ name: string; help: string; values: Array<{ strategy: string; value: number }> }> {
+  /** The gauge names some strategy reports, with their help (the last strategy's), without reading any gauge. */
+  names(): Array<{ name: string; help: string }> {
     const out = [];
     for (const [name, byStrategy] of this.gauges) {
-      const values = [];
-      let help = '';
-      for (const [strategy, gauge] of byStrategy) {
-        help = gauge.help;
-        const value = safeRead(gauge);
-        if (value !== undefined) values.push({ strategy, value });
-      }
-      if (byStrategy.size > 0) out.push({ name, help, values });
+      let help: string | undefined;
+      for (const gauge of byStrategy.values()) help = gauge.help;
+      if (help !== undefined) out.push({ name, help });
     }
     return out;
+  }
+
+  /** The current values of one gauge name, per strategy; a gauge whose read() throws is left out. */
+  valuesOf(name: string): Array<{ strategy: string; value: number }> {
+    const values = [];
+    for (const [strategy, gauge] of this.gauges.get(name) ?? []) {
+      const value = safeRead(gauge);
+      if (value !== undefined) values.push({ strategy, value });
+    }
+    return values;
+  }
+
+  /** Gauge names with their help and current values per strategy. */
+  read(): Array<{ name: string; help: string; values: Array<{ strategy: string; value: number }> }> {
+    return this.names().map(({ name, help }) => ({ name, help, values: this.valuesOf(name) }));
   }
 }
 

@@ -112,7 +112,7 @@ export class PrometheusExporter {
 
   /** One gauge per name a plugin reported, created at the first scrape that sees it. */
   private pluginGauges(): void {
-    for (const { name, help } of this.metrics.parts.plugins.read()) {
+    for (const { name, help } of this.metrics.parts.plugins.names()) {
       const metric = `portcullis_strategy_${name}`;
       if (this.registry.getSingleMetric(metric)) continue;
       const { plugins } = this.metrics.parts;
@@ -120,7 +120,7 @@ export class PrometheusExporter {
         name: metric, help, labelNames: ['strategy'], registers: [this.registry],
         collect() {
           this.reset();
-          for (const gauge of plugins.read()) if (gauge.name === name) for (const { strategy, value } of gauge.values) this.set({ strategy }, value);
+          for (const { strategy, value } of plugins.valuesOf(name)) this.set({ strategy }, value);
         },
       });
     }
