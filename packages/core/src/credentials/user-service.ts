@@ -107,7 +107,7 @@ export class UserService implements StrategyUsers {
         if (await this.hasCredentials(name, kuid)) await this.strategies.call(name, (plugin) => plugin.delete(kuid));
       }
       if (!(await this.users.delete(kuid))) throw fail('security.user.not_found', kuid);
-    });
+    }, { usersOnly: true });
     await this.tokens.revokeUser(kuid, undefined);
     await this.security.userChanged(kuid);
   }
@@ -188,7 +188,7 @@ export class UserService implements StrategyUsers {
       return record;
     };
     const guard = this.security.guard;
-    const updated = touchesProfiles ? await guard.write(write) : await guard.locked(write);
+    const updated = touchesProfiles ? await guard.write(write, { usersOnly: true }) : await guard.locked(write);
     await this.security.userChanged(kuid);
     return updated;
   }

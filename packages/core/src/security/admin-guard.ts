@@ -68,15 +68,18 @@ export class AdminGuard {
   /**
    * Runs `write` in one transaction under the rights lock, handing it the roles and profiles the
    * transaction sees; rolls everything back when it would leave no user able to manage rights.
+   * `usersOnly`: the write changes users alone (their profiles, their deletion), so the roles and
+   * profiles after it are those it was handed, and are not read again.
    * @throws security.rights.last_administrator, and what `write` throws
    */
-  write<T>(write: (state: RightsState) => Promise<T>): Promise<T> {
+  write<T>(write: (state: RightsState) => Promise<T>, { usersOnly = false } = {}): Promise<T> {
     return this.stores.transaction(async () => {
       await this.stores.lock(RIGHTS_LOCK);
       const before = await this.read();
       const hadManager = await this.hasManager(before);
       const result = await write(before);
-      if (hadManager && !(await this.hasManager(await this.read()))) throw fail('security.rights.last_administrator', ACTIONS_TEXT);
+      const after = usersOnly ? before : await this.read();
+      if (hadManager && !(await this.hasManager(after))) throw fail('security.rights.last_administrator', ACTIONS_TEXT);
       return result;
     });
   }
