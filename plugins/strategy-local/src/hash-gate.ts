@@ -84,15 +84,14 @@ export class HashGate {
 
   /** The first waiter of the line whose turn it is; that line goes to the back. */
   #nextWaiter(): (() => void) | undefined {
-    for (const [source, line] of this.#lines) {
-      const next = line.shift();
-      this.#lines.delete(source);
-      if (line.length > 0) this.#lines.set(source, line);
-      if (next) {
-        this.#queued -= 1;
-        return next;
-      }
-    }
-    return undefined;
+    const first = this.#lines.entries().next();
+    if (first.done) return undefined;
+    const [source, line] = first.value;
+    // A line is never empty: it is made with its first waiter and dropped when its last leaves.
+    const next = line.shift()!;
+    this.#lines.delete(source);
+    if (line.length > 0) this.#lines.set(source, line);
+    this.#queued -= 1;
+    return next;
   }
 }
