@@ -52,11 +52,8 @@ export class UserCache {
    * read. Concurrent misses of one user share one load.
    */
   getOrLoad(kuid: string, load: () => Promise<UserRecord | null>): Promise<UserRecord | null> {
-    const cached = this.get(kuid);
-    if (cached) {
-      this.hits++;
-      return Promise.resolve(cached.user);
-    }
+    const cached = this.lookup(kuid);
+    if (cached) return Promise.resolve(cached);
     this.misses++;
     const ticket = this.epoch;
     return this.loads.run(kuid, ticket, async () => {

@@ -35,12 +35,12 @@ export class SessionCache {
       this.entries.delete(id);
       return undefined;
     }
+    // Known ended or live, it is answered from memory: a hit either way.
+    this.hits++;
     if (entry.session.expiresAt !== -1 && entry.session.expiresAt <= now) {
       this.entries.delete(id);
-      this.hits++;
       return null;
     }
-    this.hits++;
     return entry.session;
   }
 
