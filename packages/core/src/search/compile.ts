@@ -1,6 +1,5 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import { fail } from '../errors/index.js';
-import { analyze, coerce, isNumeric } from './field-values.js';
+import { analyze, assertPrefixable, queryValue } from './field-values.js';
 import type { FieldType } from './mapping.js';
 import type { Bounds, Clause, Scalar } from './query.js';
 
@@ -85,8 +84,7 @@ export function prefixUpperBound(prefix: string): string | null {
 
 /** A query value in the field's stored form, or an error naming where it is. */
 function stored<T>(field: SearchField<T>, value: Scalar, where: string): string | number {
-  const coerced = coerce(field.type, value);
-  if (coerced === null) throw fail('api.assert.invalid_argument', where, `a value of type ${field.type}`);
+  const coerced = queryValue(field.type, value, where);
   return typeof coerced === 'string' && field.normalize ? field.normalize(coerced) : coerced;
 }
 
@@ -104,7 +102,7 @@ function rangeTest<T>(field: SearchField<T>, bounds: Bounds, where: string): T {
 }
 
 function prefixTest<T>(field: SearchField<T>, prefix: string, where: string): T {
-  if (isNumeric(field.type) || field.type === 'boolean') throw fail('services.storage.unknown_field', where, `prefix needs a keyword or text field, not ${field.type}`);
+  assertPrefixable(field.type, where);
   const lower = field.normalize ? field.normalize(prefix) : prefix;
   const upper = prefixUpperBound(lower);
   return field.where((column) => upper === null

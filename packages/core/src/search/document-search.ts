@@ -1,6 +1,6 @@
 import { fail } from '../errors/index.js';
 import type { SearchResult } from '../storage/ports.js';
-import { analyze, coerce, isNumeric, valuesAt } from './field-values.js';
+import { analyze, assertPrefixable, coerce, queryValue, valuesAt } from './field-values.js';
 import type { FieldType, FlatMapping } from './mapping.js';
 import { fieldsOf, type Bounds, type Clause, type Scalar, type SearchQuery } from './query.js';
 
@@ -31,14 +31,8 @@ function valuesOf(document: Document, field: string, type: FieldType): Value[] {
   });
 }
 
-function queried(type: FieldType, value: Scalar, where: string): Value {
-  const coerced = coerce(type, value);
-  if (coerced === null) throw fail('api.assert.invalid_argument', where, `a value of type ${type}`);
-  return coerced;
-}
-
 function inRange(value: Value, bounds: Bounds, type: FieldType, where: string): boolean {
-  const check = (bound: Scalar | undefined, test: (bound: Value) => boolean): boolean => bound === undefined || test(queried(type, bound, where));
+  const check = (bound: Scalar | undefined, test: (bound: Value) => boolean): boolean => bound === undefined || test(queryValue(type, bound, where));
   return check(bounds.gt, (bound) => value > bound) && check(bounds.gte, (bound) => value >= bound)
     && check(bounds.lt, (bound) => value < bound) && check(bounds.lte, (bound) => value <= bound);
 }
@@ -62,14 +56,14 @@ export function matches(document: Document, clause: Clause, mapping: FlatMapping
     case 'exists':
       return values.length > 0;
     case 'term':
-      return clause.values.some((value) => values.includes(queried(type, value, where)));
+      return clause.values.some((value) => values.includes(queryValue(type, value, where)));
     case 'match': {
-      if (type !== 'text') return values.includes(queried(type, clause.query, where));
+      if (type !== 'text') return values.includes(queryValue(type, clause.query, where));
       const terms = analyze(String(clause.query));
       return clause.operator === 'and' ? terms.every((term) => values.includes(term)) : terms.some((term) => values.includes(term));
     }
     case 'prefix':
-      if (isNumeric(type) || type === 'boolean') throw fail('services.storage.unknown_field', clause.field, `prefix needs a keyword or text field, not ${type}`);
+      assertPrefixable(type, clause.field);
       return values.some((value) => String(value).startsWith(clause.value));
     case 'range':
       return values.some((value) => inRange(value, clause.bounds, type, `${where}.range.${clause.field}`));
@@ -112,7 +106,7 @@ function comparator(keys: ReturnType<typeof sortKeys>): (a: Document, b: Documen
 function isAfter(document: Document, keys: ReturnType<typeof sortKeys>, after: Array<Scalar | null>): boolean {
   for (const [index, { pick, sign, type }] of keys.entries()) {
     const given = after[index];
-    const order = compareValues(pick(document), given === null || given === undefined ? undefined : queried(type, given, `search_after.${index}`), sign);
+    const order = compareValues(pick(document), given === null || given === undefined ? undefined : queryValue(type, given, `search_after.${index}`), sign);
     if (order !== 0) return order > 0;
   }
   return false;

@@ -1,3 +1,4 @@
+import { fail } from '../errors/index.js';
 import type { FieldType, FlatMapping } from './mapping.js';
 
 /** One indexed value of a user's field: text for keyword, text and boolean fields, a number for numbers and dates. */
@@ -51,6 +52,24 @@ export function coerce(type: FieldType, value: unknown): string | number | null 
       return type === 'integer' || type === 'long' ? Math.trunc(number) : number;
     }
   }
+}
+
+/**
+ * A query's value in the field's type, for the SQL compilers and the in-memory search alike.
+ * @throws api.assert.invalid_argument naming `where` when the type cannot hold it
+ */
+export function queryValue(type: FieldType, value: unknown, where: string): string | number {
+  const coerced = coerce(type, value);
+  if (coerced === null) throw fail('api.assert.invalid_argument', where, `a value of type ${type}`);
+  return coerced;
+}
+
+/**
+ * Checks that a `prefix` clause names a field prefixes apply to.
+ * @throws services.storage.unknown_field naming `where` for a number, date or boolean field
+ */
+export function assertPrefixable(type: FieldType, where: string): void {
+  if (isNumeric(type) || type === 'boolean') throw fail('services.storage.unknown_field', where, `prefix needs a keyword or text field, not ${type}`);
 }
 
 /** Every scalar at `path` in `source`; arrays are flattened at any depth, as Elasticsearch does. */
