@@ -88,12 +88,6 @@ function assemble(context: ServerContext, actions: ActionDefinition[]): Portcull
     websockets: () => websocket.connections,
     connections: () => new Promise((resolve) => http.server.getConnections((error, count) => resolve(error ? 0 : count))),
   });
-  funnel.bindTokensWith({
-    bind: (connection, session) => {
-      if (connection.protocol === 'websocket') links.link(connection.id, session, (message) => websocket.send(connection.id, message));
-    },
-    unbind: (connection) => links.unlink(connection.id),
-  });
   context.storage.sessions.onRevoked((ids) => links.revoked(ids));
   let url = '';
   return {

@@ -1,2 +1,2 @@
-export { TokenManager, type IssuedToken, type VerifiedToken, type TokenSettings } from './token-manager.js';
+export { TokenManager, tokenKindOf, type IssuedToken, type VerifiedToken, type TokenSettings } from './token-manager.js';
 export { parseExpiresIn } from './expires-in.js';

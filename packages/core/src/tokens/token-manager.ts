@@ -39,6 +39,11 @@ interface Claims {
 }
 
 const PREFIXES: Record<TokenKind, string> = { kauth: 'kauth-', kapikey: 'kapikey-' };
+
+/** The kind a token says it is, by its prefix (unchecked: only verification vouches for it). */
+export function tokenKindOf(token: string): TokenKind | undefined {
+  return token.startsWith(PREFIXES.kauth) ? 'kauth' : token.startsWith(PREFIXES.kapikey) ? 'kapikey' : undefined;
+}
 const SECRET_SETTING = 'security.jwt.secret';
 
 /**
@@ -131,7 +136,7 @@ export class TokenManager {
 
   private parse(token: unknown): { raw: string; kind: TokenKind; payload: Claims } {
     if (typeof token !== 'string') throw fail('security.token.invalid');
-    const kind: TokenKind | undefined = token.startsWith(PREFIXES.kauth) ? 'kauth' : token.startsWith(PREFIXES.kapikey) ? 'kapikey' : undefined;
+    const kind = tokenKindOf(token);
     if (!kind) throw fail('security.token.invalid');
     return { raw: token, kind, payload: this.decode(token.slice(PREFIXES[kind].length)) };
   }

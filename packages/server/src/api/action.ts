@@ -1,5 +1,7 @@
-import type { LoginLimiter, Logger, PortcullisError, ProfileService, RoleService, SearchService, SecurityService, Session, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
+import type { LoginLimiter, Logger, PortcullisError, ProfileService, RoleService, SearchService, SecurityService, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
 import type { z } from 'zod';
+import type { AccessRule } from './access.js';
+import type { CallerSourceName } from './callers.js';
 import type { MaybeAsync } from './maybe-async.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { Connection } from './request.js';
@@ -41,15 +43,14 @@ export interface ActionCall<Args, Body> {
   args: Args;
   body: Body;
   user: UserRecord;
-  /** The caller's verified token; null for anonymous requests. */
+  /** The caller's verified token (a login token or an API key); null for Basic and anonymous callers. */
   token: VerifiedToken | null;
+  /** Where the caller was found (the Bearer header, the request's jwt, the cookie, ...). */
+  source: CallerSourceName;
+  /** The connection the request came through; a WebSocket binds the tokens it is given with `connection.tokens`. */
   connection: Connection;
   requestId: string;
   ctx: ServerContext;
-  /** Binds a token to the caller's connection, so a WebSocket hears of its expiry or revocation. */
-  bindToken(session: Session): void;
-  /** Unbinds the caller's connection from its token (before a logout revokes it). */
-  unbindToken(): void;
 }
 
 /** What a handler returns: a result, or a result with a status and headers (redirections). */
@@ -73,8 +74,8 @@ export interface ActionDefinition<ArgsSchema extends z.ZodType = z.ZodType, Body
   http: HttpRoute[];
   args: ArgsSchema;
   body: BodySchema;
-  /** Refuse anonymous callers with 401 even when their role allows the action (Kuzzle's assertIsAuthenticated). */
-  authenticated?: boolean;
+  /** Who may run it (api/access.ts): by default, whoever the caller's profiles allow. */
+  access?: AccessRule;
   /**
    * Over HTTP, a successful answer's body is its result alone, not the envelope (Kuzzle's raw
    * format: server:openapi serves the OpenAPI document itself). WebSocket answers keep the envelope.

@@ -1,22 +1,14 @@
-import { ANONYMOUS_USER, fail, isPortcullisError, PortcullisError, type Session, type UserRecord, type VerifiedToken } from '@portcullis/core';
-import { isOutcome, type ActionDefinition, type ActionOutcome, type ServerContext } from './action.js';
-import { loginAccount, passportRequest, userOfToken } from './caller.js';
+import { fail, isPortcullisError, PortcullisError } from '@portcullis/core';
+import { byRights, type AccessRule } from './access.js';
+import { isOutcome, type ActionCall, type ActionDefinition, type ActionOutcome, type ServerContext } from './action.js';
+import { CallerChain, type Caller, type CallerSource } from './callers.js';
 import { andThen, isPromise, type MaybeAsync } from './maybe-async.js';
 import type { ApiRequest, Connection } from './request.js';
-import { RequestLimits } from './request-limits.js';
+import { limitedAs, RequestLimits, type LimitedAs } from './request-limits.js';
 import { envelope, fieldsOf, resultEnvelope, type ResponseEnvelope } from './response.js';
 import { validatePart } from './validate.js';
 import { loginOutcome } from '../metrics/login-tally.js';
 import { countAnswer, type Tally } from '../metrics/request-tally.js';
-
-/** HTTP Basic credentials are checked by this strategy. */
-const BASIC_STRATEGY = 'local';
-
-/** Who a request runs as. */
-interface Caller {
-  user: UserRecord;
-  token: VerifiedToken | null;
-}
 
 /** Seconds before a refused request may be retried, for the 429s that have one. */
 function retryAfter(error: PortcullisError): Record<string, string> | undefined {
@@ -30,49 +22,73 @@ const ONE_SECOND: Record<string, string> = Object.freeze({ 'Retry-After': '1' })
 /** What an error envelope echoes of its request (an error raised early may know only some of it). */
 type ErrorBase = { requestId: string | null; controller?: string | null; action?: string | null; volatile?: Record<string, unknown> | null };
 
-const ANONYMOUS_CALLER: Caller = Object.freeze({ user: ANONYMOUS_USER, token: null });
-
-/** An action as this node serves it: its definition, and its answers counted by status. */
+/** An action as this node serves it: its definition, and what the stages worked out for it once, at start. */
 interface Served {
   definition: ActionDefinition;
+  access: AccessRule;
+  limitedAs: LimitedAs;
+  /** Its answers counted by status. */
   tally: Tally;
-  /** auth:login: its answers are counted as logins too. */
-  login: boolean;
 }
 
 /** What an answer needs over HTTP beyond its envelope: `Cache-Control: no-store` (it carries a token), or its result sent raw. */
 export type AnswerMark = 'token' | 'raw';
 
-/** Binds tokens to persistent connections, so they hear of their token's expiry or revocation. */
-export interface TokenBinder {
-  bind(connection: Connection, session: Session): void;
-  unbind(connection: Connection): void;
+/** A request once answered, as the audit stage shows it to its observers. */
+export interface AnsweredRequest {
+  /** Undefined when no action was found. */
+  definition: ActionDefinition | undefined;
+  request: ApiRequest;
+  connection: Connection;
+  /** Undefined when no caller was found (refused credentials, or an error before that stage). */
+  caller: Caller | undefined;
+  answer: ResponseEnvelope;
 }
 
+/** Sees every answered request (the audit log, plugins' hooks): it must return at once and never throw. */
+export type AnswerObserver = (answered: AnsweredRequest) => void;
+
 /**
- * The one path every request takes, whatever its protocol: find the action, authenticate the
- * token (or run as anonymous), check rights, validate arguments and body, run the handler,
- * wrap the result or the error in the response envelope. It never throws.
+ * The one path every request takes, whatever its protocol, as a sequence of stages:
+ *
+ * 1. find the action ({@link find});
+ * 2. find the caller: the {@link CallerChain} of sources (Bearer, jwt, cookie, API key, Basic, anonymous);
+ * 3. limits: Kuzzle's logins per second and profiles' rate limits ({@link RequestLimits});
+ * 4. rights: the action's own {@link AccessRule};
+ * 5. validation of the arguments and body against the action's schemas;
+ * 6. run: the handler, behind the failed-login limits when it checks a secret;
+ * 7. audit: the answer counted for the metrics and shown to the observers;
+ * 8. respond: the envelope, marked for what HTTP needs beyond it.
+ *
+ * Each stage answers synchronously when it can: a request whose token, session, user and rights
+ * decision are in memory, for an action that answers at once, never waits. It never throws.
  */
 export class Funnel {
   private readonly actions = new Map<string, Map<string, Served>>();
   /** Answers of actions that issue tokens (ActionDefinition.issuesToken) and raw answers (ActionDefinition.rawOverHttp), for the HTTP transport. */
   private readonly marks = new WeakMap<ResponseEnvelope, AnswerMark>();
-  private binder: TokenBinder | undefined;
+  private readonly callers: CallerChain;
   private readonly limits: RequestLimits;
+  private readonly observers: AnswerObserver[] = [];
 
-  constructor(private readonly ctx: ServerContext, definitions: readonly ActionDefinition[]) {
+  constructor(private readonly ctx: ServerContext, definitions: readonly ActionDefinition[], options: { cookie?: CallerSource } = {}) {
+    this.callers = new CallerChain(ctx, options.cookie);
     this.limits = new RequestLimits(ctx.config.limits.loginsPerSecond, ctx.security);
     for (const definition of definitions) {
       const controller = this.actions.get(definition.controller) ?? new Map<string, Served>();
-      const tally = ctx.metrics.requests.track(definition.controller, definition.action);
-      controller.set(definition.action, { definition, tally, login: definition.controller === 'auth' && definition.action === 'login' });
+      controller.set(definition.action, {
+        definition,
+        access: definition.access ?? byRights,
+        limitedAs: limitedAs(definition.controller, definition.action),
+        tally: ctx.metrics.requests.track(definition.controller, definition.action),
+      });
       this.actions.set(definition.controller, controller);
     }
   }
 
-  bindTokensWith(binder: TokenBinder): void {
-    this.binder = binder;
+  /** Adds an observer to the audit stage. */
+  observe(observer: AnswerObserver): void {
+    this.observers.push(observer);
   }
 
   definitions(): ActionDefinition[] {
@@ -85,64 +101,60 @@ export class Funnel {
    */
   execute(request: ApiRequest, connection: Connection): MaybeAsync<ResponseEnvelope> {
     let served: Served | undefined;
+    let caller: Caller | undefined;
     try {
-      served = this.find(request.controller, request.action);
-      const { definition } = served;
-      const response = andThen(this.authenticate(request, connection), (caller) => {
-        this.limits.check(definition.controller, definition.action, caller.user, connection);
-        return andThen(this.checkRights(definition, caller.user), () => this.run(definition, request, caller, connection));
+      const action = (served = this.find(request.controller, request.action));
+      const response = andThen(this.callers.find(request, connection), (found) => {
+        caller = found;
+        this.limits.check(action.limitedAs, found.user, connection);
+        return andThen(action.access(found.user, action.definition, this.ctx), () => this.run(action.definition, request, found, connection));
       });
-      if (!isPromise(response)) return this.counted(served, request, response, connection);
+      if (!isPromise(response)) return this.audited(served, request, connection, caller, response);
       const pending = served;
       this.ctx.metrics.ongoing[connection.protocol]++;
-      return response.then(
-        (answer) => this.settled(pending, request, answer, connection),
-        (error: unknown) => this.settled(pending, request, this.envelopeOf(error, request), connection),
-      );
+      const settled = (answer: ResponseEnvelope) => {
+        this.ctx.metrics.ongoing[connection.protocol]--;
+        return this.audited(pending, request, connection, caller, answer);
+      };
+      return response.then(settled, (error: unknown) => settled(this.envelopeOf(error, request)));
     } catch (error) {
-      return this.counted(served, request, this.envelopeOf(error, request), connection);
+      return this.audited(served, request, connection, caller, this.envelopeOf(error, request));
     }
   }
 
-  private settled(served: Served, request: ApiRequest, answer: ResponseEnvelope, connection: Connection): ResponseEnvelope {
-    this.ctx.metrics.ongoing[connection.protocol]--;
-    return this.counted(served, request, answer, connection);
+  /** Stage 1: the action a request names. */
+  private find(controller: string, action: string): Served {
+    const actions = this.actions.get(controller);
+    if (!actions) throw fail('api.process.controller_not_found', controller);
+    const served = actions.get(action);
+    if (!served) throw fail('api.process.action_not_found', controller, action);
+    return served;
   }
 
-  /** Counts an answer for the metrics: a few increments, no label and no string built (this runs for every request). */
-  private counted(served: Served | undefined, request: ApiRequest, answer: ResponseEnvelope, connection: Connection): ResponseEnvelope {
-    const { metrics } = this.ctx;
-    countAnswer(served?.tally ?? metrics.requests.unrouted, answer.status);
-    metrics.answered[connection.protocol][answer.error === null ? 0 : 1]! += 1;
-    if (answer.error !== null) metrics.logins.refused(answer.error.id);
-    if (served?.login) this.countLogin(request, answer);
-    return answer;
-  }
-
-  /** A login of a served strategy (the name comes from the client: others make no count); a redirection is a step, not a login. */
-  private countLogin(request: ApiRequest, answer: ResponseEnvelope): void {
-    const strategy = request.args['strategy'];
-    if (typeof strategy !== 'string' || !this.ctx.strategies.has(strategy) || (answer.status >= 300 && answer.status < 400)) return;
-    this.ctx.metrics.logins.record(strategy, loginOutcome(answer.error?.id ?? null));
-  }
-
+  /** Stages 5 and 6: validation, then the handler (behind the failed-login limits when it checks a secret). */
   private run(definition: ActionDefinition, request: ApiRequest, caller: Caller, connection: Connection): MaybeAsync<ResponseEnvelope> {
-    const args = validatePart(definition.args, request.args, 'args');
-    const body = validatePart(definition.body, request.body, 'body');
-    const call = {
-      args, body, user: caller.user, token: caller.token, connection, requestId: request.requestId, ctx: this.ctx,
-      bindToken: (session: Session) => this.binder?.bind(connection, session),
-      unbindToken: () => this.binder?.unbind(connection),
+    const call: ActionCall<unknown, unknown> = {
+      args: validatePart(definition.args, request.args, 'args'),
+      body: validatePart(definition.body, request.body, 'body'),
+      user: caller.user,
+      token: caller.token,
+      source: caller.source,
+      connection,
+      requestId: request.requestId,
+      ctx: this.ctx,
     };
     const value = definition.checksSecret
       ? andThen(definition.checksSecret(call), (account) => this.ctx.logins.guard({ account, address: connection.ip }, () => definition.handler(call)))
       : definition.handler(call);
-    return andThen(value, (result) => {
-      const answer = isOutcome(result) ? this.outcomeEnvelope(request, result) : resultEnvelope(this.ctx.nodeId, request, result);
-      if (definition.issuesToken) this.marks.set(answer, 'token');
-      else if (definition.rawOverHttp && answer.error === null) this.marks.set(answer, 'raw');
-      return answer;
-    });
+    return andThen(value, (result) => this.respond(definition, request, result));
+  }
+
+  /** Stage 8: the envelope of a result, marked for what HTTP needs beyond it. */
+  private respond(definition: ActionDefinition, request: ApiRequest, result: unknown): ResponseEnvelope {
+    const answer = isOutcome(result) ? this.outcomeEnvelope(request, result) : resultEnvelope(this.ctx.nodeId, request, result);
+    if (definition.issuesToken) this.marks.set(answer, 'token');
+    else if (definition.rawOverHttp && answer.error === null) this.marks.set(answer, 'raw');
+    return answer;
   }
 
   private outcomeEnvelope(request: ApiRequest, outcome: ActionOutcome): ResponseEnvelope {
@@ -150,6 +162,37 @@ export class Funnel {
     if (!outcome.error) return envelope(this.ctx.nodeId, fields);
     // An error beside a result: the envelope keeps both (see withError).
     return { ...envelope(this.ctx.nodeId, { ...fields, error: outcome.error.toJSON(this.ctx.config.server.development) }), result: outcome.result ?? null };
+  }
+
+  /**
+   * Stage 7: counts an answer for the metrics (a few increments, no label and no string built:
+   * this runs for every request) and shows it to the observers.
+   */
+  private audited(served: Served | undefined, request: ApiRequest, connection: Connection, caller: Caller | undefined, answer: ResponseEnvelope): ResponseEnvelope {
+    const { metrics } = this.ctx;
+    countAnswer(served?.tally ?? metrics.requests.unrouted, answer.status);
+    metrics.answered[connection.protocol][answer.error === null ? 0 : 1]! += 1;
+    if (answer.error !== null) metrics.logins.refused(answer.error.id);
+    if (served?.limitedAs === 'login') this.countLogin(request, answer);
+    if (this.observers.length > 0) this.notify({ definition: served?.definition, request, connection, caller, answer });
+    return answer;
+  }
+
+  private notify(answered: AnsweredRequest): void {
+    for (const observer of this.observers) {
+      try {
+        observer(answered);
+      } catch (error) {
+        this.ctx.logger.error({ err: error, requestId: answered.request.requestId }, 'an answer observer failed');
+      }
+    }
+  }
+
+  /** A login of a served strategy (the name comes from the client: others make no count); a redirection is a step, not a login. */
+  private countLogin(request: ApiRequest, answer: ResponseEnvelope): void {
+    const strategy = request.args['strategy'];
+    if (typeof strategy !== 'string' || !this.ctx.strategies.has(strategy) || (answer.status >= 300 && answer.status < 400)) return;
+    this.ctx.metrics.logins.record(strategy, loginOutcome(answer.error?.id ?? null));
   }
 
   /** What an answer needs over HTTP beyond its envelope, if anything (one lookup per answer). */
@@ -170,64 +213,6 @@ export class Funnel {
   private envelopeOf(error: unknown, base: ErrorBase): ResponseEnvelope {
     const caught = this.toCatalogued(error, base.requestId);
     return envelope(this.ctx.nodeId, { ...fieldsOf(base), error: caught.toJSON(this.ctx.config.server.development), headers: retryAfter(caught) });
-  }
-
-  private find(controller: string, action: string): Served {
-    const actions = this.actions.get(controller);
-    if (!actions) throw fail('api.process.controller_not_found', controller);
-    const served = actions.get(action);
-    if (!served) throw fail('api.process.action_not_found', controller, action);
-    return served;
-  }
-
-  /** The caller: the user of a verified token, of HTTP Basic credentials, or anonymous. */
-  private authenticate(request: ApiRequest, connection: Connection): MaybeAsync<Caller> {
-    if (request.jwt !== null) {
-      return andThen(userOfToken(this.ctx, request.jwt), (caller) => {
-        this.binder?.bind(connection, caller.token.session);
-        return caller;
-      });
-    }
-    if (request.basic) return this.basicLogin(request.basic, connection);
-    return ANONYMOUS_CALLER;
-  }
-
-  /** Every Basic request is a login: it counts toward the failed-login limits like `POST /_login/local`. */
-  private basicLogin(credentials: { username: string; password: string }, connection: Connection): Promise<Caller> {
-    const login = this.ctx.logins.guard({ account: loginAccount(BASIC_STRATEGY, credentials), address: connection.ip }, async () => {
-      const outcome = await this.ctx.strategies.login(BASIC_STRATEGY, passportRequest(BASIC_STRATEGY, { ...credentials }, {}, connection));
-      if (outcome.type === 'user') return { user: outcome.user, token: null };
-      throw fail('plugin.strategy.missing_user', 'wrong username or password');
-    });
-    const { logins } = this.ctx.metrics;
-    return login.then(
-      (caller) => {
-        logins.record(BASIC_STRATEGY, 'success');
-        return caller;
-      },
-      (error: unknown) => {
-        logins.record(BASIC_STRATEGY, loginOutcome(isPortcullisError(error) ? error.id : 'core.fatal.unexpected_error'));
-        throw error;
-      },
-    );
-  }
-
-  private checkRights(definition: ActionDefinition, user: UserRecord): MaybeAsync<void> {
-    const anonymous = user._id === ANONYMOUS_USER._id;
-    if (definition.authenticated && anonymous) throw fail('security.rights.unauthorized', definition.controller, definition.action);
-    if (this.ctx.security.isAllowed(user, definition)) return;
-    // Secure from the first start: only the very first administrator can be created anonymously.
-    if (definition.controller === 'security' && definition.action === 'createFirstAdmin') return this.refuseOnceAdminExists(user);
-    this.refuse(definition, user);
-  }
-
-  private async refuseOnceAdminExists(user: UserRecord): Promise<void> {
-    if (await this.ctx.security.adminExists()) this.refuse({ controller: 'security', action: 'createFirstAdmin' }, user);
-  }
-
-  private refuse({ controller, action }: { controller: string; action: string }, user: UserRecord): never {
-    if (user._id === ANONYMOUS_USER._id) throw fail('security.rights.unauthorized', controller, action);
-    throw fail('security.rights.forbidden', controller, action, user._id);
   }
 
   private toCatalogued(error: unknown, requestId: string | null): PortcullisError {

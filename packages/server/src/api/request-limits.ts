@@ -1,6 +1,14 @@
 import { ANONYMOUS_USER, fail, type SecurityService, type UserRecord } from '@portcullis/core';
 import type { Connection } from './request.js';
 
+/** How the limits treat an action, worked out once when the node starts: Kuzzle counts logins apart, and always lets a user log out. */
+export type LimitedAs = 'login' | 'logout' | 'request';
+
+export function limitedAs(controller: string, action: string): LimitedAs {
+  if (controller !== 'auth') return 'request';
+  return action === 'login' ? 'login' : action === 'logout' ? 'logout' : 'request';
+}
+
 /**
  * Kuzzle's two request limits (lib/api/rateLimiter.js), counted by this node over one-second
  * frames: `limits.loginsPerSecond` auth:login requests per connection, and the profiles'
@@ -26,8 +34,8 @@ export class RequestLimits {
    * @throws api.process.too_many_logins_requests (429) past `loginsPerSecond` logins on the connection in this second
    * @throws api.process.too_many_requests (429) past the user's rateLimit in this second
    */
-  check(controller: string, action: string, user: UserRecord, connection: Connection): void {
-    if (controller === 'auth' && action === 'login') {
+  check(kind: LimitedAs, user: UserRecord, connection: Connection): void {
+    if (kind === 'login') {
       // An HTTP request is a connection of its own: its one login can never be over the limit,
       // and counting it would add a key per request to the frame.
       if (this.loginsPerSecond > 0 && connection.protocol === 'websocket' && this.count(`c:${connection.id}`) > this.loginsPerSecond) {
@@ -37,7 +45,7 @@ export class RequestLimits {
     }
     if (!this.security.hasRateLimits) return;
     // As in Kuzzle, a user may always log out.
-    if (controller === 'auth' && action === 'logout' && user._id !== ANONYMOUS_USER._id) return;
+    if (kind === 'logout' && user._id !== ANONYMOUS_USER._id) return;
     const limit = this.security.rateLimitOf(user);
     if (limit > 0 && this.count(`u:${user._id}`) > limit) throw fail('api.process.too_many_requests');
   }

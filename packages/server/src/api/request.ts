@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { fail, isPlainObject } from '@portcullis/core';
+import { fail, isPlainObject, type Session } from '@portcullis/core';
 import { echo } from './json-guard.js';
 
 /** Controller and action names are echoed in answers: they must be echoable as they are. */
@@ -16,6 +16,18 @@ export interface Connection {
   protocol: Protocol;
   ip: string | undefined;
   headers: Record<string, string | string[] | undefined>;
+  /**
+   * A persistent connection (a WebSocket) owns the binding of the tokens it uses, so that it
+   * hears of their expiry or revocation; an HTTP request has none.
+   */
+  tokens?: TokenBinding;
+}
+
+/** How a persistent connection follows its token: one token at a time, the last one used. */
+export interface TokenBinding {
+  bind(session: Session): void;
+  /** Forgets the token (before a logout revokes it: the connection that logs out knows it). */
+  unbind(): void;
 }
 
 /** One API request, whatever its protocol: what the funnel takes. */
@@ -24,7 +36,10 @@ export interface ApiRequest {
   action: string;
   args: Record<string, unknown>;
   body: unknown;
+  /** The envelope's `jwt` (a WebSocket request, or the body of `POST /_query`). */
   jwt: string | null;
+  /** The token of an `Authorization: Bearer` header (HTTP): first in the chain of caller sources. */
+  bearer?: string;
   volatile: Record<string, unknown> | null;
   requestId: string;
   /** HTTP Basic credentials: the local strategy authenticates this request only (no session). */

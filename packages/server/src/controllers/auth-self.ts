@@ -1,7 +1,8 @@
 import { assertSelfEditable, fail, isPortcullisError } from '@portcullis/core';
 import { z } from 'zod';
 import { defineAction } from '../api/action.js';
-import { loginAccount } from '../api/caller.js';
+import { authenticated } from '../api/access.js';
+import { loginAccount } from '../api/callers.js';
 import { credentialsBody, noArgs, noBody, plainObject, strategyArgs } from '../api/schemas.js';
 
 const me = (path: string) => [{ verb: 'GET' as const, path }];
@@ -56,7 +57,7 @@ export const selfActions = [
     ],
     args: noArgs,
     body: plainObject,
-    authenticated: true,
+    access: authenticated,
     async handler({ body, user, ctx }) {
       for (const key of ['_id', 'profileIds']) if (Object.hasOwn(body, key)) throw fail('api.assert.forbidden_argument', `body.${key}`);
       const updated = await ctx.users.update(user._id, body);
@@ -85,17 +86,17 @@ function myCredentialsActions() {
   return [
     defineAction({
       controller: 'auth', action: 'credentialsExist', description: 'Whether the caller has credentials for the strategy.',
-      http: route('GET', '/_exists', '/_exists'), args: strategyArgs, body: noBody, authenticated: true,
+      http: route('GET', '/_exists', '/_exists'), args: strategyArgs, body: noBody, access: authenticated,
       handler: async ({ args, user, ctx }) => ctx.users.hasCredentials(args.strategy, user._id),
     }),
     defineAction({
       controller: 'auth', action: 'getMyCredentials', description: "The caller's credentials for the strategy (never a secret), or {}.",
-      http: route('GET', '', ''), args: strategyArgs, body: noBody, authenticated: true,
+      http: route('GET', '', ''), args: strategyArgs, body: noBody, access: authenticated,
       handler: async ({ args, user, ctx }) => ctx.users.getCredentials(args.strategy, user._id),
     }),
     defineAction({
       controller: 'auth', action: 'createMyCredentials', description: 'Adds credentials for the strategy to the caller.',
-      http: route('POST', '/_create', '/_create'), args: strategyArgs, body: credentialsBody, authenticated: true,
+      http: route('POST', '/_create', '/_create'), args: strategyArgs, body: credentialsBody, access: authenticated,
       async handler({ args, body, user, ctx }) {
         assertSelfEditable(ctx.strategies.require(args.strategy), body);
         return ctx.users.createCredentials(args.strategy, user._id, body);
@@ -104,7 +105,7 @@ function myCredentialsActions() {
     defineAction({
       controller: 'auth', action: 'updateMyCredentials',
       description: "Changes the caller's credentials (local: with `currentPassword`); the caller's other sessions end.",
-      http: route('PUT', '/_update', '/_update'), args: strategyArgs, body: credentialsBody, authenticated: true,
+      http: route('PUT', '/_update', '/_update'), args: strategyArgs, body: credentialsBody, access: authenticated,
       // A wrong current password is a failed login on the account the caller logs in with (the
       // same counters as `auth:login`, or a token holder would get a second set of guesses).
       checksSecret: async ({ args, user, ctx }) => loginAccount(args.strategy, await ctx.users.getCredentials(args.strategy, user._id)) ?? `kuid:${user._id}`,
@@ -116,7 +117,7 @@ function myCredentialsActions() {
     defineAction({
       controller: 'auth', action: 'validateMyCredentials',
       description: 'Checks credentials for the strategy without storing them; whether another user holds the login is not told.',
-      http: route('POST', '/_validate', '/_validate'), args: strategyArgs, body: credentialsBody, authenticated: true,
+      http: route('POST', '/_validate', '/_validate'), args: strategyArgs, body: credentialsBody, access: authenticated,
       async handler({ args, body, user, ctx }) {
         assertSelfEditable(ctx.strategies.require(args.strategy), body);
         try {
@@ -131,7 +132,7 @@ function myCredentialsActions() {
     }),
     defineAction({
       controller: 'auth', action: 'deleteMyCredentials', description: "Deletes the caller's credentials for the strategy.",
-      http: route('DELETE', '', ''), args: strategyArgs, body: noBody, authenticated: true,
+      http: route('DELETE', '', ''), args: strategyArgs, body: noBody, access: authenticated,
       async handler({ args, user, token, ctx }) {
         await ctx.users.deleteCredentials(args.strategy, user._id, token?.session.id);
         return { acknowledged: true };

@@ -1,7 +1,8 @@
 import { fail, isPortcullisError } from '@portcullis/core';
-import { loginAccount, passportRequest, userOfToken } from '../api/caller.js';
+import { loginAccount, passportRequest, userOfToken } from '../api/callers.js';
 import { z } from 'zod';
 import { defineAction, outcome } from '../api/action.js';
+import { authenticated } from '../api/access.js';
 import { expiresIn, flag, noArgs, noBody, plainObject, strategyName } from '../api/schemas.js';
 
 /** auth: login, logout, checkToken, refreshToken. */
@@ -18,7 +19,7 @@ export const sessionActions = [
     args: z.object({ strategy: strategyName, expiresIn, cookieAuth: flag }).loose(),
     body: plainObject.nullable(),
     checksSecret: ({ args, body }) => loginAccount(args.strategy, body),
-    async handler({ args, body, connection, ctx, bindToken }) {
+    async handler({ args, body, connection, ctx }) {
       const request = passportRequest(args.strategy, body ?? {}, args, connection);
       ctx.strategies.require(args.strategy);
       // Parse expiresIn before the (expensive) credential check, so a bad value costs nothing.
@@ -32,7 +33,7 @@ export const sessionActions = [
         await ctx.tokens.revoke(session.id);
         throw fail('plugin.strategy.missing_user', `Unable to log in using the strategy "${args.strategy}"`);
       }
-      bindToken(session);
+      connection.tokens?.bind(session);
       return token;
     },
   }),
@@ -43,10 +44,10 @@ export const sessionActions = [
     http: [{ verb: 'POST', path: '/_logout' }],
     args: z.object({ global: flag, cookieAuth: flag }).loose(),
     body: noBody,
-    authenticated: true,
-    async handler({ args, token, user, ctx, unbindToken }) {
+    access: authenticated,
+    async handler({ args, token, user, connection, ctx }) {
       // The connection that logs out knows it: it is not told its token was revoked.
-      unbindToken();
+      connection.tokens?.unbind();
       if (args.global) await ctx.tokens.revokeUser(user._id);
       else if (token && token.session.kind === 'kauth') await ctx.tokens.revoke(token.session.id);
       return { acknowledged: true };
@@ -80,12 +81,12 @@ export const sessionActions = [
     http: [{ verb: 'POST', path: '/_refreshToken' }],
     args: z.object({ expiresIn, cookieAuth: flag }).loose(),
     body: noBody,
-    authenticated: true,
-    async handler({ args, token, ctx, bindToken }) {
+    access: authenticated,
+    async handler({ args, token, connection, ctx }) {
       // HTTP Basic callers have no token to refresh.
       if (!token) throw fail('security.token.refresh_forbidden', 'Basic credentials');
       const { token: fresh, session } = await ctx.tokens.refreshSession(token, args.expiresIn);
-      bindToken(session);
+      connection.tokens?.bind(session);
       return fresh;
     },
   }),

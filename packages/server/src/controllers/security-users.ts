@@ -1,6 +1,7 @@
 import { assertSelfEditable, fail, type UserContent, type UserRecord } from '@portcullis/core';
 import { z } from 'zod';
 import { defineAction } from '../api/action.js';
+import { untilFirstAdmin } from '../api/access.js';
 import { flag, id, idArgs, kuidMode, noBody, plainObject } from '../api/schemas.js';
 
 const createArgs = z.object({ _id: id.optional(), kuid: kuidMode, refresh: z.string().optional() }).loose();
@@ -36,6 +37,7 @@ export const userActions = [
     ],
     args: createArgs.extend({ reset: flag }),
     body: z.object({ content: plainObject.optional(), credentials }).strict(),
+    access: untilFirstAdmin,
     async handler({ args, body, ctx }) {
       const content = withProfiles(body.content, ['admin']);
       // The guard is a lock in the shared database: one administrator, however many nodes race.

@@ -73,9 +73,15 @@ export function basicCredentials(req: IncomingMessage): { username: string; pass
   return colon === -1 ? { username: decoded, password: '' } : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-function withBasic(request: ApiRequest, req: IncomingMessage): ApiRequest {
-  const basic = request.jwt === null ? basicCredentials(req) : undefined;
-  return basic ? { ...request, basic } : request;
+/** Adds the credentials of the `Authorization` header: a Bearer token or Basic credentials (a header holds one scheme). */
+function withAuthorization(request: ApiRequest, req: IncomingMessage): ApiRequest {
+  const bearer = bearerToken(req);
+  if (bearer !== null) request.bearer = bearer;
+  else {
+    const basic = basicCredentials(req);
+    if (basic) request.basic = basic;
+  }
+  return request;
 }
 
 export interface HttpRequestParts {
@@ -101,23 +107,21 @@ export function requestFromHttp(req: IncomingMessage, parts: HttpRequestParts): 
     if (value.includes('\u0000')) throw nulRefused(key);
     args[key] = value;
   }
-  return withBasic({
+  return withAuthorization({
     controller: parts.definition.controller,
     action: parts.definition.action,
     args,
     body: parts.body,
-    jwt: bearerToken(req),
+    jwt: null,
     volatile: volatileHeader(req, parts.maxJsonDepth),
     requestId: requestIdHeader(req),
   }, req);
 }
 
-/** `POST /_query`: the body is a whole envelope; the header token is used when the body has no jwt. */
+/** `POST /_query`: the body is a whole envelope (its `jwt` included), with the header's credentials beside it. */
 export function requestFromQuery(req: IncomingMessage, body: unknown): ApiRequest {
   if (!isPlainObject(body)) throw fail('api.assert.body_required');
-  const request = requestFromEnvelope(body);
-  if (request.jwt === null) request.jwt = bearerToken(req);
-  return withBasic(request, req);
+  return withAuthorization(requestFromEnvelope(body), req);
 }
 
 /** The client's `X-Kuzzle-Request-Id` made safe to echo, or a fresh id. */

@@ -122,7 +122,12 @@ export class WebSocketTransport {
 
   private accept(socket: WebSocket, req: IncomingMessage): void {
     const ip = clientAddress(req, this.config.server.trustedProxies);
-    const connection: Connection = { id: randomUUID(), protocol: 'websocket', ip, headers: pickHeaders(req) };
+    const id = randomUUID();
+    const notify = (message: unknown) => this.send(id, message);
+    const connection: Connection = {
+      id, protocol: 'websocket', ip, headers: pickHeaders(req),
+      tokens: { bind: (session) => this.links.link(id, session, notify), unbind: () => this.links.unlink(id) },
+    };
     const open: OpenSocket = { socket, alive: true, idle: undefined, lastRequest: Date.now() };
     const address = addressOf(ip);
     this.sockets.set(connection.id, open);

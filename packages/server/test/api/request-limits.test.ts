@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ANONYMOUS_USER, isPortcullisError, type UserRecord } from '@portcullis/core';
-import { RequestLimits } from '../../src/api/request-limits.js';
+import { limitedAs, RequestLimits } from '../../src/api/request-limits.js';
 import type { Connection } from '../../src/api/request.js';
 
 const connection = (id: string): Connection => ({ id, protocol: 'websocket', ip: '127.0.0.1', headers: {} });
@@ -39,31 +39,39 @@ describe('server/api/request-limits', () => {
     now = 10_000;
   });
 
+  it('treats auth:login and auth:logout apart, and every other action as a request', () => {
+    expect(limitedAs('auth', 'login')).to.equal('login');
+    expect(limitedAs('auth', 'logout')).to.equal('logout');
+    for (const [controller, action] of [['auth', 'getCurrentUser'], ['security', 'login'], ['security', 'logout'], ['server', 'info']] as const) {
+      expect(limitedAs(controller, action)).to.equal('request');
+    }
+  });
+
   describe('limits.loginsPerSecond', () => {
     it('refuses a connection\'s logins past the limit in one second, with api.process.too_many_logins_requests', () => {
       const limits = new RequestLimits(2, security({}), clock);
-      const login = () => limits.check('auth', 'login', ANONYMOUS_USER, connection('a'));
+      const login = () => limits.check('login', ANONYMOUS_USER, connection('a'));
       expect([refusedWith(login), refusedWith(login), refusedWith(login)]).to.deep.equal([null, null, 'api.process.too_many_logins_requests']);
       // Another connection has its own count.
-      expect(refusedWith(() => limits.check('auth', 'login', ANONYMOUS_USER, connection('b')))).to.equal(null);
+      expect(refusedWith(() => limits.check('login', ANONYMOUS_USER, connection('b')))).to.equal(null);
       now += 1000;
       expect(refusedWith(login)).to.equal(null);
     });
 
     it('keeps no count for HTTP requests, each its own connection, however many log in in one second', () => {
       const limits = new RequestLimits(1, security({}), clock);
-      for (let i = 0; i < 10_000; i++) limits.check('auth', 'login', ANONYMOUS_USER, { ...connection(`http-${i}`), protocol: 'http' });
+      for (let i = 0; i < 10_000; i++) limits.check('login', ANONYMOUS_USER, { ...connection(`http-${i}`), protocol: 'http' });
       expect(limits.tracked).to.equal(0);
-      limits.check('auth', 'login', ANONYMOUS_USER, connection('a'));
+      limits.check('login', ANONYMOUS_USER, connection('a'));
       expect(limits.tracked).to.equal(1);
       now += 1000;
-      limits.check('auth', 'login', ANONYMOUS_USER, connection('b'));
+      limits.check('login', ANONYMOUS_USER, connection('b'));
       expect(limits.tracked).to.equal(1);
     });
 
     it('counts nothing when 0', () => {
       const limits = new RequestLimits(0, security({}), clock);
-      for (let i = 0; i < 100; i++) limits.check('auth', 'login', ANONYMOUS_USER, connection('a'));
+      for (let i = 0; i < 100; i++) limits.check('login', ANONYMOUS_USER, connection('a'));
     });
   });
 
@@ -72,7 +80,7 @@ describe('server/api/request-limits', () => {
 
     it('refuses a user past its limit in one second, with api.process.too_many_requests, and not another user', () => {
       const rl = limits();
-      const call = (u: UserRecord) => refusedWith(() => rl.check('auth', 'getCurrentUser', u, connection('a')));
+      const call = (u: UserRecord) => refusedWith(() => rl.check('request', u, connection('a')));
       const slow = user('slow-user', ['slow']);
       expect([call(slow), call(slow), call(slow)]).to.deep.equal([null, null, 'api.process.too_many_requests']);
       expect(call(user('other-user', ['other']))).to.equal(null);
@@ -82,15 +90,15 @@ describe('server/api/request-limits', () => {
 
     it('lets a user with an unlimited profile through, and an authenticated user log out', () => {
       const rl = limits();
-      for (let i = 0; i < 10; i++) rl.check('auth', 'getCurrentUser', user('mixed', ['slow', 'free']), connection('a'));
+      for (let i = 0; i < 10; i++) rl.check('request', user('mixed', ['slow', 'free']), connection('a'));
       const slow = user('slow-user', ['slow']);
-      for (let i = 0; i < 2; i++) rl.check('auth', 'getCurrentUser', slow, connection('a'));
-      expect(refusedWith(() => rl.check('auth', 'logout', slow, connection('a')))).to.equal(null);
+      for (let i = 0; i < 2; i++) rl.check('request', slow, connection('a'));
+      expect(refusedWith(() => rl.check('logout', slow, connection('a')))).to.equal(null);
     });
 
     it('reads no profile while no profile sets a limit', () => {
       const rl = new RequestLimits(1, { hasRateLimits: false, rateLimitOf: () => { throw new Error('read'); } }, clock);
-      rl.check('auth', 'getCurrentUser', user('u', ['default']), connection('a'));
+      rl.check('request', user('u', ['default']), connection('a'));
     });
   });
 });
