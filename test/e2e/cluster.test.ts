@@ -43,6 +43,25 @@ describe('e2e: two nodes of a cluster', () => {
     }
   });
 
+  it('refuses on every node, at once, a session its user ended on one node, and tells sockets on the other', async () => {
+    await createUser(a, admin, 'sam', 'sam', 'sam-password-12');
+    const ended = await login(a, 'sam', 'sam-password-12');
+    const kept = await login(b, 'sam', 'sam-password-12');
+    const socket = await WsClient.connect(nodes[1].url);
+    try {
+      // Node B has checked the token (and cached its session) before node A ends it.
+      ok(await socket.call({ controller: 'auth', action: 'getCurrentUser', jwt: ended }));
+      const { hits } = ok<{ hits: Array<{ _id: string; current: boolean }> }>(await b.call({ controller: 'auth', action: 'listMySessions', jwt: ended }));
+      const id = hits.find((hit) => hit.current)!._id;
+      ok(await a.call({ controller: 'auth', action: 'deleteMySession', jwt: kept, _id: id }));
+      failed(await b.call({ controller: 'auth', action: 'getCurrentUser', jwt: ended }), 'security.token.invalid', 401);
+      expect(await socket.waitForNotification(2000)).to.include({ type: 'TokenExpired', message: 'Authentication Token Revoked' });
+      ok(await b.call({ controller: 'auth', action: 'getCurrentUser', jwt: kept }));
+    } finally {
+      await socket.close();
+    }
+  });
+
   it('applies a change of rights made on one node to requests on the other', async () => {
     const jwt = await login(b, 'zoe', 'zoe-password-12');
     ok(await b.call({ controller: 'security', action: 'getUser', jwt, _id: 'admin' }));

@@ -48,7 +48,7 @@ export async function createPortcullis(options: PortcullisOptions): Promise<Port
     logins = await openLoginLimiter(config, namespaced(logger, 'limits'));
     const security = new SecurityService(storage, config.security.userCache, namespaced(logger, 'security'));
     await security.init();
-    const tokens = new TokenManager(storage.sessions, storage.settings, config.security.jwt);
+    const tokens = new TokenManager(storage.sessions, storage.settings, config.security.jwt, config.security.sessions.lastUseInterval);
     if ((await tokens.init()).generated) logger.warn({ ns: 'portcullis:tokens' }, 'no security.jwt.secret configured: generated one and stored it in the database');
     const plugins = new PluginGauges();
     const strategies = new StrategyRegistry({ credentials: storage.credentials, loadUser: (kuid) => storage.users.get(kuid), logger, pluginConfig: config.plugins, metrics: plugins });

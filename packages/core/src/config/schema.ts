@@ -97,6 +97,11 @@ export const configSchema = z.strictObject({
         })
         .refine((jwt) => jwt.maxTTL === -1 || durationMs(jwt.expiresIn) <= jwt.maxTTL, { message: 'the default expiresIn exceeds maxTTL', path: ['expiresIn'] })
         .prefault({}),
+      sessions: z.strictObject({
+          lastUseInterval: z.number().int().min(0).default(60_000).describe('Milliseconds between two records of a session\'s last use (what auth:listMySessions shows as lastUsedAt): at most one write per session per interval, never waited for by a request'),
+        })
+        .prefault({})
+        .describe('What users see of their sessions'),
       userCache: z.strictObject({
           maxEntries: z.number().int().min(0).default(10_000).describe('Most users each node keeps in memory for token checks (0: no cache)'),
           ttl: z.number().int().min(0).default(60_000).describe('Milliseconds a cached user is trusted at most; changes are announced to every node at once, this bounds a missed announcement'),

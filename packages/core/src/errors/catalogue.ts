@@ -123,6 +123,9 @@ export const ERRORS = {
   // issue 10: user batches (security:mGetUsers, security:mDeleteUsers)
   'services.storage.write_limit_exceeded': { status: 413, code: code(1, 1, 4), message: 'The number of documents edited by this request exceeds the configured server limit.', description: 'More ids than limits.documentsWriteCount (mDeleteUsers, mDeleteRoles, mDeleteProfiles) were given at once; nothing was changed.' },
   'services.storage.incomplete_delete': { status: 206, code: code(1, 1, 9), message: 'Couldn\'t delete all the requested documents: %s', description: 'Some of the records a multiple deletion names could not be deleted (props[0] lists each with its error id); the others were deleted, and the envelope\'s result lists them.' },
+
+  // issue 11: sessions users can see (auth:deleteMySession, security:deleteUserSession)
+  'security.session.not_found': { status: 404, code: code(7, 41, 1), message: 'Session "%s" not found.', description: 'No live login session of this user has this id: it ended, never existed, or belongs to another user (which is never told apart).' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 /** Every catalogued error id: a misspelt id does not compile. */

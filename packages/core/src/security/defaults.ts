@@ -3,7 +3,8 @@ import type { Profile, Role } from './types.js';
 /**
  * The rights a fresh node starts with: Kuzzle's `security.standard` (reference §4.4), not its
  * wide-open fresh install. `default` adds what a logged-in user needs to keep a session and
- * manage their own password (refresh, own credentials, rights checks), which Kuzzle's
+ * manage their own password (refresh, own credentials, rights checks) and see and end their own
+ * sessions (Portcullis extensions), which Kuzzle's
  * standard set leaves out.
  */
 export const DEFAULT_ROLES: readonly Role[] = [
@@ -16,6 +17,7 @@ export const DEFAULT_ROLES: readonly Role[] = [
           checkToken: true, getCurrentUser: true, getMyRights: true, logout: true, updateSelf: true,
           refreshToken: true, getStrategies: true, checkRights: true, credentialsExist: true,
           getMyCredentials: true, updateMyCredentials: true, validateMyCredentials: true,
+          listMySessions: true, deleteMySession: true, deleteMyOtherSessions: true,
         },
       },
       server: { actions: { publicApi: true } },

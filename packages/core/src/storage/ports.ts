@@ -165,7 +165,20 @@ export interface Session {
   ttl: number;
   /** Set once the token was refreshed: it then lives only for the grace period and cannot be refreshed again. */
   refreshed: boolean;
+  /** Epoch ms the session began (a refresh begins a new session); 0 for sessions stored before it was recorded. */
+  createdAt: number;
+  /** Epoch ms of the last request that used it, recorded at most once per `security.sessions.lastUseInterval`. */
+  lastUsedAt: number;
+  /** What a user needs to recognise their session; null when unknown. */
+  strategy: string | null;
+  /** The client's address at login. */
+  ip: string | null;
+  /** The client's User-Agent at login, bounded and stripped of control characters. */
+  userAgent: string | null;
 }
+
+/** Where a session came from: carried from a login to the sessions its refreshes begin. */
+export type SessionOrigin = Pick<Session, 'strategy' | 'ip' | 'userAgent'>;
 
 export interface SessionStore {
   /** Stores the session with a time to live that ends at `expiresAt` (none when -1). */
@@ -182,6 +195,17 @@ export interface SessionStore {
    * @returns false when the session is missing or was refreshed already
    */
   markRefreshed(id: string, graceMs: number): Promise<boolean>;
+  /**
+   * The live sessions of a user (of one kind when given), in no particular order. Bounded by what
+   * the user holds: expired sessions are not returned (and are pruned from any index on the way).
+   */
+  listByUser(kuid: string, kind?: TokenKind): Promise<Session[]>;
+  /**
+   * Records a use of the session at `at` (never moving it back), and updates this node's cached
+   * copy at once. Fire and forget: it never rejects (a failure is logged) and a session that has
+   * ended stays ended.
+   */
+  touch(id: string, at: number): void;
   /** Deletes one session and announces its revocation to every node. @returns false when missing */
   delete(id: string): Promise<boolean>;
   /**

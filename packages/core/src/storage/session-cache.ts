@@ -73,6 +73,15 @@ export class SessionCache {
     this.entries.set(session.id, { session: Object.freeze({ ...session }), until: Date.now() + this.ttl });
   }
 
+  /**
+   * Moves a cached session's last use to `at`, so that the next checks compare against it (one
+   * small copy per interval, not per request). Not an invalidation: no read in flight is spoilt.
+   */
+  touch(id: string, at: number): void {
+    const entry = this.entries.get(id);
+    if (entry && entry.session.lastUsedAt < at) entry.session = Object.freeze({ ...entry.session, lastUsedAt: at });
+  }
+
   drop(ids: readonly string[]): void {
     this.epoch++;
     for (const id of ids) this.entries.delete(id);

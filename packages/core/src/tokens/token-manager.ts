@@ -1,7 +1,7 @@
 import { createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { fail, isPortcullisError, PortcullisError } from '../errors/index.js';
-import type { Session, SessionStore, SettingsStore, TokenKind } from '../storage/ports.js';
+import type { Session, SessionOrigin, SessionStore, SettingsStore, TokenKind } from '../storage/ports.js';
 import { parseExpiresIn } from './expires-in.js';
 
 export interface TokenSettings {
@@ -38,6 +38,9 @@ interface Claims {
   loginAt: number;
 }
 
+/** A session whose origin nobody recorded (tokens issued outside a login: tests, tools). */
+const UNKNOWN_ORIGIN: SessionOrigin = { strategy: null, ip: null, userAgent: null };
+
 const PREFIXES: Record<TokenKind, string> = { kauth: 'kauth-', kapikey: 'kapikey-' };
 
 /** The kind a token says it is, by its prefix (unchecked: only verification vouches for it). */
@@ -64,10 +67,16 @@ export class TokenManager {
   private readonly signatures = new Map<string, Claims>();
   private static readonly SIGNATURE_CACHE = 10_000;
 
+  /**
+   * @param lastUseInterval milliseconds between two records of a session's last use (default 60 s,
+   *   `security.sessions.lastUseInterval`): a check compares it with the session it already holds,
+   *   and only a stale one costs a write, which the check does not wait for
+   */
   constructor(
     private readonly sessions: SessionStore,
     private readonly settings: SettingsStore,
     private readonly options: TokenSettings,
+    private readonly lastUseInterval = 60_000,
   ) {
     this.defaultTtl = parseExpiresIn(options.expiresIn, -1);
   }
@@ -96,16 +105,22 @@ export class TokenManager {
     return (await this.createSession(kuid, expiresIn, kind)).token;
   }
 
-  /** Like {@link create}, with the session behind the token (to bind it to a connection). */
-  createSession(kuid: string, expiresIn: unknown, kind: TokenKind = 'kauth'): Promise<{ token: IssuedToken; session: Session }> {
+  /**
+   * Like {@link create}, with the session behind the token (to bind it to a connection).
+   * @param origin the login's strategy, client address and user agent, kept with the session for its user to recognise it
+   */
+  createSession(kuid: string, expiresIn: unknown, kind: TokenKind = 'kauth', origin: SessionOrigin = UNKNOWN_ORIGIN): Promise<{ token: IssuedToken; session: Session }> {
     // API keys are the one kind of token that may be endless (Kuzzle's createApiKey): maxTTL is for logins.
     const ttl = kind === 'kapikey' && expiresIn !== undefined && expiresIn !== null ? parseExpiresIn(expiresIn, -1) : this.ttlOf(expiresIn);
     const now = Date.now();
-    return this.issue(kuid, ttl, kind, now, now);
+    return this.issue(kuid, ttl, kind, now, now, origin);
   }
 
-  private async issue(kuid: string, ttl: number, kind: TokenKind, now: number, loginAt: number): Promise<{ token: IssuedToken; session: Session }> {
-    const session: Session = { id: randomUUID(), kuid, kind, ttl, expiresAt: ttl === -1 ? -1 : now + ttl, refreshed: false };
+  private async issue(kuid: string, ttl: number, kind: TokenKind, now: number, loginAt: number, origin: SessionOrigin): Promise<{ token: IssuedToken; session: Session }> {
+    const session: Session = {
+      id: randomUUID(), kuid, kind, ttl, expiresAt: ttl === -1 ? -1 : now + ttl, refreshed: false,
+      createdAt: now, lastUsedAt: now, strategy: origin.strategy, ip: origin.ip, userAgent: origin.userAgent,
+    };
     const payload: Record<string, unknown> = { _id: kuid, auth_time: Math.floor(loginAt / 1000) };
     // exp is in seconds: round up, so the JWT never dies before its session (which is exact to the ms).
     if (ttl !== -1) payload['exp'] = Math.ceil(session.expiresAt / 1000);
@@ -145,7 +160,10 @@ export class TokenManager {
     // exp is rounded up to the second: a session gone in exp's last second ended by expiring.
     if (!session && payload.exp !== undefined && payload.exp * 1000 - 1000 <= Date.now()) throw fail('security.token.expired');
     if (!session || session.kuid !== payload._id || session.kind !== kind) throw fail('security.token.invalid');
-    if (session.expiresAt !== -1 && session.expiresAt <= Date.now()) throw fail('security.token.expired');
+    const now = Date.now();
+    if (session.expiresAt !== -1 && session.expiresAt <= now) throw fail('security.token.expired');
+    // The one per-request cost of recording last use: a comparison with the session at hand.
+    if (now - session.lastUsedAt >= this.lastUseInterval) this.sessions.touch(session.id, now);
     return { kuid: session.kuid, token, session, loginAt: payload.loginAt };
   }
 
@@ -171,7 +189,8 @@ export class TokenManager {
     // marks it, and a revocation of the user's sessions (a password change, a logout everywhere)
     // that runs meanwhile either lists the new session and deletes it, or deleted the old one
     // before the mark, which then fails. Either way no refresh outlives the revocation.
-    const issued = await this.issue(current.kuid, ttl, 'kauth', now, current.loginAt);
+    // The new session is the old one continued: same strategy, address and agent; its own creation time.
+    const issued = await this.issue(current.kuid, ttl, 'kauth', now, current.loginAt, current.session);
     if (!(await this.sessions.markRefreshed(current.session.id, this.options.gracePeriod))) {
       await this.sessions.delete(issued.session.id);
       throw fail('security.token.invalid');

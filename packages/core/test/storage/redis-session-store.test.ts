@@ -53,6 +53,22 @@ describe('core/storage/redis/redis-session-store', () => {
       expect([heard1, heard2, heardStranger]).to.deep.equal([[[created.id]], [[created.id]], []]);
     });
 
+    it("drops the ids of ended sessions from a user's set as sessions are created and listed", async () => {
+      const [node1] = stores as [RedisSessionStore];
+      const userSet = `${prefix}user-sessions:alice`;
+      for (let index = 0; index < 6; index++) await node1.create(session('alice', 100));
+      await sleep(300);
+      const live = [];
+      for (let index = 0; index < 20; index++) {
+        live.push(session('alice', 60_000));
+        await node1.create(live.at(-1)!);
+      }
+      // Each creation checks a few members at random: some ended ids are gone already.
+      expect(await redis.scard(userSet)).to.be.below(26);
+      expect((await node1.listByUser('alice')).map((each) => each.id).sort()).to.deep.equal(live.map((each) => each.id).sort());
+      expect(await redis.scard(userSet)).to.equal(20);
+    });
+
     it('tells every node with the same prefix about user changes', async () => {
       const [node1, node2, stranger] = stores as [RedisSessionStore, RedisSessionStore, RedisSessionStore];
       const heard: Array<[string, string | null]> = [];

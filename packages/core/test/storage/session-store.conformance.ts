@@ -4,9 +4,11 @@ import type { Session, SessionStore, TokenKind } from '../../src/storage/ports.j
 import { sleep, waitFor, type StoreFactory, type StoreFixture } from './fixtures.js';
 
 export function session(kuid: string, lifetime: number, kind: TokenKind = 'kauth'): Session {
+  const now = Date.now();
   return {
     id: randomBytes(16).toString('hex'), kuid, kind,
-    expiresAt: lifetime === -1 ? -1 : Date.now() + lifetime, ttl: lifetime, refreshed: false,
+    expiresAt: lifetime === -1 ? -1 : now + lifetime, ttl: lifetime, refreshed: false,
+    createdAt: now, lastUsedAt: now, strategy: 'local', ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (conformance)',
   };
 }
 
@@ -175,6 +177,41 @@ export function sessionStoreConformance(factory: StoreFactory<SessionStore>): vo
         await sleep(300);
         expect(await sessions.deleteByUser('alice')).to.deep.equal([live.id]);
         expect(await sessions.deleteByUser('unknown')).to.deep.equal([]);
+      });
+    });
+
+    describe('#listByUser', () => {
+      it("lists a user's live sessions with their details, of one kind when asked, and no one else's", async () => {
+        const [login, unknown, apiKey, short, bobs] = [
+          session('alice', 60_000), { ...session('alice', -1), strategy: null, ip: null, userAgent: null },
+          session('alice', -1, 'kapikey'), session('alice', 100), session('bob', 60_000),
+        ];
+        for (const created of [login, unknown, apiKey, short, bobs]) await sessions.create(created);
+        await sleep(300);
+        const byId = (list: Session[]) => [...list].sort((a, b) => a.id.localeCompare(b.id));
+        expect(byId(await sessions.listByUser('alice', 'kauth'))).to.deep.equal(byId([login, unknown]));
+        expect(byId(await sessions.listByUser('alice'))).to.deep.equal(byId([login, unknown, apiKey]));
+        expect(await sessions.listByUser('nobody')).to.deep.equal([]);
+        await sessions.delete(login.id);
+        expect(await sessions.listByUser('alice', 'kauth')).to.deep.equal([unknown]);
+      });
+    });
+
+    describe('#touch', () => {
+      it('moves the last use forward only, and never brings back a session that ended', async () => {
+        const created = session('alice', 60_000);
+        await sessions.create(created);
+        sessions.touch(created.id, created.lastUsedAt + 5000);
+        await waitFor(async () => (await sessions.listByUser('alice'))[0]?.lastUsedAt === created.lastUsedAt + 5000, 2000, 'the last use');
+        expect((await sessions.get(created.id))?.lastUsedAt).to.equal(created.lastUsedAt + 5000);
+        sessions.touch(created.id, created.lastUsedAt + 1000);
+        await sleep(100);
+        expect((await sessions.listByUser('alice'))[0]?.lastUsedAt).to.equal(created.lastUsedAt + 5000);
+        await sessions.delete(created.id);
+        sessions.touch(created.id, created.lastUsedAt + 9000);
+        await sleep(100);
+        expect(await sessions.get(created.id)).to.equal(null);
+        expect(await sessions.listByUser('alice')).to.deep.equal([]);
       });
     });
 

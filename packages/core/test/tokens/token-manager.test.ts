@@ -181,6 +181,17 @@ describe('core/tokens/token-manager', () => {
       }
     });
 
+    it("carries the login's strategy, address and agent over to the new session, with its own creation time", async () => {
+      const origin = { strategy: 'local', ip: '198.51.100.4', userAgent: 'Mozilla/5.0 (refresh)' };
+      const issued = await tokens.createSession('fay', undefined, 'kauth', origin);
+      await sleep(5);
+      const { session } = await tokens.refreshSession(await tokens.verify(issued.token.jwt), undefined);
+      expect(session).to.include(origin);
+      expect(session.id).to.not.equal(issued.session.id);
+      expect(session.createdAt).to.be.above(issued.session.createdAt);
+      expect(await storage.sessions.get(session.id)).to.deep.include({ ...origin, createdAt: session.createdAt });
+    });
+
     it('refuses to refresh a token that never expires', async () => {
       const forever = await tokens.verify((await tokens.create('carol', -1)).jwt);
       expect((await refusal(tokens.refresh(forever, undefined))).id).to.equal('security.token.refresh_forbidden');
@@ -264,6 +275,29 @@ describe('core/tokens/token-manager #verifyCached (Redis sessions with the node 
     await tokens.verify(issued.jwt);
     await sleep(Math.max(0, issued.expiresAt - Date.now() + 20));
     expect(refusedNow(() => tokens.verifyCached(issued.jwt)).id).to.equal('security.token.expired');
+  });
+
+  it('records a use from the cached check at most once per interval, without waiting for the write', async () => {
+    let touches = 0;
+    const counting = new Proxy(node, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (property === 'touch') touches++;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const recording = new TokenManager(counting, { get: async () => null, setIfAbsent: async (_key, value) => value }, settings, 200);
+    await recording.init();
+    const issued = await recording.createSession('bob', undefined);
+    await recording.verify(issued.token.jwt);
+    for (let check = 0; check < 50; check++) recording.verifyCached(issued.token.jwt);
+    expect(touches).to.equal(0);
+    await sleep(250);
+    const usedAt = Date.now();
+    for (let check = 0; check < 50; check++) expect(recording.verifyCached(issued.token.jwt)).to.not.equal(undefined);
+    expect(touches).to.equal(1);
+    expect(recording.verifyCached(issued.token.jwt)!.session.lastUsedAt).to.be.within(usedAt, usedAt + 50);
+    await waitFor(async () => ((await other.get(issued.session.id))?.lastUsedAt ?? 0) >= usedAt, 1000, 'the last use in Redis');
   });
 
   it('hands out sessions nobody can change behind the cache\'s back', async () => {

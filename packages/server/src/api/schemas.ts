@@ -11,6 +11,8 @@ export const strategyName = z.string().min(1).max(64);
  * true); over WebSocket the Kuzzle SDK sends `null` for an option it was not given (`force`, say).
  */
 export const flag = z.boolean().nullish();
+/** A non-negative integer argument (from, size); over HTTP it comes from the query string as text. */
+export const count = z.union([z.number().int().min(0), z.string().regex(/^\d{1,9}$/).transform(Number)]).optional();
 export const expiresIn = z.union([z.number(), z.string().max(100)]).optional();
 export const kuidMode = z.enum(['human', 'uuid']).optional();
 export const plainObject = z.record(z.string(), z.unknown());

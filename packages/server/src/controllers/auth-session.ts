@@ -3,6 +3,7 @@ import { loginAccount, passportRequest, userOfToken } from '../api/callers.js';
 import { z } from 'zod';
 import { defineAction, outcome } from '../api/action.js';
 import { authenticated } from '../api/access.js';
+import { sessionOrigin } from '../api/session-origin.js';
 import { expiresIn, flag, noArgs, noBody, plainObject, strategyName } from '../api/schemas.js';
 
 /** auth: login, logout, checkToken, refreshToken. */
@@ -26,7 +27,7 @@ export const sessionActions = [
       ctx.tokens.ttlOf(args.expiresIn);
       const result = await ctx.strategies.login(args.strategy, request);
       if (result.type === 'redirect') return outcome({ headers: result.headers, statusCode: result.statusCode }, result.statusCode, result.headers);
-      const { token, session } = await ctx.tokens.createSession(result.user._id, args.expiresIn);
+      const { token, session } = await ctx.tokens.createSession(result.user._id, args.expiresIn, 'kauth', sessionOrigin(args.strategy, connection));
       // A password change that ran while this login was being verified has revoked the sessions
       // that existed then, not this one: if the credentials changed, the login is refused.
       if (!(await ctx.strategies.stillVerified(args.strategy, result))) {

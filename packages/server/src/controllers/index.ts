@@ -10,11 +10,12 @@ import { roleActions } from './security-roles.js';
 import { profileActions } from './security-profiles.js';
 import { searchActions } from './security-search.js';
 import { rightsSearchActions } from './security-search-rights.js';
+import { userSessionActions } from './user-sessions.js';
 
 /** Every action this server serves, on every protocol. */
 export function allActions(): ActionDefinition[] {
   const actions: ActionDefinition[] = [...sessionActions, ...selfActions, ...userActions, ...credentialActions];
-  actions.push(...userBatchActions);
+  actions.push(...userBatchActions, ...userSessionActions);
   actions.push(...roleActions, ...profileActions);
   actions.push(...searchActions, ...rightsSearchActions);
   actions.push(...serverActions(() => actions));

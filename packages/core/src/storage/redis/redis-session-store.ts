@@ -21,13 +21,21 @@ export interface RedisSessionStoreOptions {
 
 type RevocationListener = (sessionIds: string[]) => void;
 
-// KEYS: session hash, user set, live index. ARGV: id, kuid, kind, expiresAt, ttl, now.
-// The user set lives as long as its longest session, so that it does not outlive its members.
-// The live index (a sorted set of ids by expiry, endless ones at +inf) is what the metrics count
-// with one ZCOUNT; each creation prunes what expired from it, so it holds about the live sessions.
+// KEYS: session hash, user set, live index. ARGV: id, kuid, kind, expiresAt, ttl, now, createdAt,
+// strategy, ip, userAgent ('' when unknown), the prefix of session keys.
+// The user set lives as long as its longest session, so that it does not outlive its members;
+// each creation also drops from it a few members whose session has gone (expired hashes vanish
+// by themselves, their ids do not), so that a user who logs in often keeps a set about the size
+// of their live sessions. The live index (a sorted set of ids by expiry, endless ones at +inf)
+// is what the metrics count with one ZCOUNT; each creation prunes what expired from it, so it
+// holds about the live sessions.
 const CREATE = `
 local setTtl = redis.call('PTTL', KEYS[2])
-redis.call('HSET', KEYS[1], 'kuid', ARGV[2], 'kind', ARGV[3], 'expiresAt', ARGV[4], 'ttl', ARGV[5], 'refreshed', '0')
+for _, member in ipairs(redis.call('SRANDMEMBER', KEYS[2], 4)) do
+  if redis.call('EXISTS', ARGV[11] .. member) == 0 then redis.call('SREM', KEYS[2], member) end
+end
+redis.call('HSET', KEYS[1], 'kuid', ARGV[2], 'kind', ARGV[3], 'expiresAt', ARGV[4], 'ttl', ARGV[5], 'refreshed', '0',
+  'createdAt', ARGV[7], 'lastUsedAt', ARGV[7], 'strategy', ARGV[8], 'ip', ARGV[9], 'userAgent', ARGV[10])
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[6])
 local at = tonumber(ARGV[4])
@@ -39,6 +47,13 @@ end
 redis.call('ZADD', KEYS[3], at, ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], at)
 if setTtl == -2 or (setTtl >= 0 and at > tonumber(ARGV[6]) + setTtl) then redis.call('PEXPIREAT', KEYS[2], at) end
+return 1`;
+
+// KEYS: session hash. ARGV: at. Never recreates a session that has ended, never moves the last use back.
+const TOUCH = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if (tonumber(redis.call('HGET', KEYS[1], 'lastUsedAt')) or 0) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'lastUsedAt', ARGV[1])
 return 1`;
 
 // KEYS: session hash, live index. ARGV: grace ms, expiresAt after the grace, id. Only the first call finds refreshed = '0'.
@@ -120,7 +135,8 @@ export class RedisSessionStore implements SessionStore {
   create(session: Session): Promise<void> {
     return this.call(async () => {
       await this.client.eval(CREATE, 3, this.sessionKey(session.id), this.userKey(session.kuid), this.liveKey,
-        session.id, session.kuid, session.kind, session.expiresAt, session.ttl, Date.now());
+        session.id, session.kuid, session.kind, session.expiresAt, session.ttl, Date.now(), session.createdAt,
+        session.strategy ?? '', session.ip ?? '', session.userAgent ?? '', this.sessionKey(''));
     });
   }
 
@@ -130,14 +146,34 @@ export class RedisSessionStore implements SessionStore {
 
   /** From this node's cache when it holds the session, else from Redis (and then cached); concurrent misses share one read. */
   get(id: string): Promise<Session | null> {
-    return this.cache.getOrLoad(id, () => this.call(async () => {
-      const fields = await this.client.hgetall(this.sessionKey(id));
-      if (fields.kuid === undefined || fields.kind === undefined) return null;
-      return {
-        id, kuid: fields.kuid, kind: fields.kind as TokenKind,
-        expiresAt: Number(fields.expiresAt), ttl: Number(fields.ttl), refreshed: fields.refreshed === '1',
-      };
-    }));
+    return this.cache.getOrLoad(id, () => this.call(async () => sessionOf(id, await this.client.hgetall(this.sessionKey(id)))));
+  }
+
+  /** The user's set, read with one pipeline of HGETALLs; ids whose session has gone are dropped from it. */
+  listByUser(kuid: string, kind?: TokenKind): Promise<Session[]> {
+    return this.call(async () => {
+      const ids = await this.client.smembers(this.userKey(kuid));
+      if (ids.length === 0) return [];
+      const pipeline = this.client.pipeline();
+      for (const id of ids) pipeline.hgetall(this.sessionKey(id));
+      const replies = (await pipeline.exec()) ?? [];
+      const sessions = ids.map((id, index) => {
+        const [error, fields] = replies[index] ?? [null, {}];
+        if (error) throw error;
+        return sessionOf(id, fields as Record<string, string>);
+      });
+      const gone = ids.filter((_, index) => sessions[index] === null);
+      if (gone.length > 0) await this.client.srem(this.userKey(kuid), ...gone);
+      const now = Date.now();
+      return sessions.filter((session): session is Session => session !== null && session.kuid === kuid
+        && (kind === undefined || session.kind === kind) && (session.expiresAt === -1 || session.expiresAt > now));
+    });
+  }
+
+  touch(id: string, at: number): void {
+    this.cache.touch(id, at);
+    this.client.eval(TOUCH, 1, this.sessionKey(id), at)
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'could not record the last use of a session'));
   }
 
   markRefreshed(id: string, graceMs: number): Promise<boolean> {
@@ -310,6 +346,18 @@ export class RedisSessionStore implements SessionStore {
       throw new PortcullisError('services.cache.not_connected', [], { cause: error });
     }
   }
+}
+
+/** A session from its hash; null when the hash is gone (an empty HGETALL) or is not a session's. */
+function sessionOf(id: string, fields: Record<string, string>): Session | null {
+  if (fields.kuid === undefined || fields.kind === undefined) return null;
+  const text = (value: string | undefined) => (value === undefined || value === '' ? null : value);
+  return {
+    id, kuid: fields.kuid, kind: fields.kind as TokenKind,
+    expiresAt: Number(fields.expiresAt), ttl: Number(fields.ttl), refreshed: fields.refreshed === '1',
+    createdAt: Number(fields.createdAt ?? 0), lastUsedAt: Number(fields.lastUsedAt ?? 0),
+    strategy: text(fields.strategy), ip: text(fields.ip), userAgent: text(fields.userAgent),
+  };
 }
 
 /** Logs an outage once, and the recovery, instead of every failed reconnection attempt. */

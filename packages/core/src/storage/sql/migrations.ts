@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { canonicalLogins } from './canonical-logins.js';
 import { searchIndex } from './search-index.js';
+import { sessionDetails } from './session-details.js';
 
 /**
  * The schema's history. A migration, once released, is never edited: add the next one
@@ -57,6 +58,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   },
   '0003_canonical_logins': canonicalLogins,
   '0004_search_index': searchIndex,
+  '0006_session_details': sessionDetails,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };

@@ -1,4 +1,4 @@
-import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool } from 'kysely';
 import type { Logger } from '../../logging/logger.js';
 import type { CacheStats, Session, SessionStore, TokenKind } from '../ports.js';
 import { SessionCache } from '../session-cache.js';
@@ -17,6 +17,15 @@ function live(now: number): SessionFilter {
 function isLive(expiresAt: number | string, now: number): boolean {
   const at = Number(expiresAt);
   return at === -1 || at > now;
+}
+
+function sessionOf(row: Selectable<Tables['sessions']>): Session {
+  return {
+    id: row.id, kuid: row.kuid, kind: row.kind as TokenKind,
+    expiresAt: Number(row.expires_at), ttl: Number(row.ttl), refreshed: row.refreshed === 1,
+    createdAt: Number(row.created_at), lastUsedAt: Number(row.last_used_at),
+    strategy: row.strategy, ip: row.ip, userAgent: row.user_agent,
+  };
 }
 
 /**
@@ -69,6 +78,8 @@ export class SqlSessionStore implements SessionStore {
       await this.db.insertInto('sessions').values({
         id: session.id, kuid: session.kuid, kind: session.kind,
         expires_at: session.expiresAt, ttl: session.ttl, refreshed: session.refreshed ? 1 : 0,
+        created_at: session.createdAt, last_used_at: session.lastUsedAt,
+        strategy: session.strategy, ip: session.ip, user_agent: session.userAgent,
       }).execute();
     });
   }
@@ -81,13 +92,25 @@ export class SqlSessionStore implements SessionStore {
     const read = () => guard(UNAVAILABLE, async () => {
       const row = await this.db.selectFrom('sessions').selectAll()
         .where('id', '=', id).where(live(Date.now())).executeTakeFirst();
-      if (row === undefined) return null;
-      return {
-        id: row.id, kuid: row.kuid, kind: row.kind as TokenKind,
-        expiresAt: Number(row.expires_at), ttl: Number(row.ttl), refreshed: row.refreshed === 1,
-      };
+      return row === undefined ? null : sessionOf(row);
     });
     return this.current()?.getOrLoad(id, read) ?? read();
+  }
+
+  /** One indexed query (sessions_kuid). */
+  listByUser(kuid: string, kind?: TokenKind): Promise<Session[]> {
+    return guard(UNAVAILABLE, async () => {
+      let query = this.db.selectFrom('sessions').selectAll().where('kuid', '=', kuid).where(live(Date.now()));
+      if (kind !== undefined) query = query.where('kind', '=', kind);
+      return (await query.execute()).map(sessionOf);
+    });
+  }
+
+  touch(id: string, at: number): void {
+    this.cache?.touch(id, at);
+    guard(UNAVAILABLE, async () => {
+      await this.db.updateTable('sessions').set({ last_used_at: at }).where('id', '=', id).where('last_used_at', '<', at).execute();
+    }).catch((error: unknown) => this.logger.warn({ err: error }, 'could not record the last use of a session'));
   }
 
   /** The cache, emptied first when another connection committed to the file since it was filled. */

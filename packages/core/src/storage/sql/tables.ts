@@ -24,6 +24,11 @@ export interface Tables {
     ttl: ColumnType<number | string, number, number>;
     /** 0 or 1: a portable boolean. */
     refreshed: number;
+    created_at: ColumnType<number | string, number, number>;
+    last_used_at: ColumnType<number | string, number, number>;
+    strategy: string | null;
+    ip: string | null;
+    user_agent: string | null;
   };
 }
 
