@@ -25,7 +25,8 @@ const ROUTES = new Map(
 export class HttpClient implements ApiClient {
   readonly transport = 'http';
 
-  constructor(readonly baseUrl: string) {}
+  /** `extraHeaders` go with every request (a `user-agent`, say). */
+  constructor(readonly baseUrl: string, private readonly extraHeaders: Record<string, string> = {}) {}
 
   async call({ controller, action, jwt, body, ...args }: Envelope): Promise<ResponseEnvelope> {
     const route = ROUTES.get(`${controller}:${action}`);
@@ -40,7 +41,7 @@ export class HttpClient implements ApiClient {
       if (value === undefined || value === false) continue;
       query.set(key, value === true ? '' : String(value));
     }
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...this.extraHeaders };
     if (jwt) headers['authorization'] = `Bearer ${jwt}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const response = await fetch(`${this.baseUrl}${path}${query.size ? `?${query}` : ''}`, {
@@ -75,8 +76,8 @@ export class WsClient implements ApiClient {
     });
   }
 
-  /** `options.localAddress` picks the client address (any of 127.0.0.0/8 on Linux). */
-  static async connect(baseUrl: string, options: { localAddress?: string } = {}): Promise<WsClient> {
+  /** `options.localAddress` picks the client address (any of 127.0.0.0/8 on Linux); `options.headers` go with the upgrade. */
+  static async connect(baseUrl: string, options: { localAddress?: string; headers?: Record<string, string> } = {}): Promise<WsClient> {
     const socket = new WebSocket(baseUrl.replace(/^http/, 'ws'), options);
     await new Promise((resolve, reject) => {
       socket.once('open', resolve);

@@ -4,6 +4,7 @@ import { credentialFingerprint } from '../credentials/login-key.js';
 import { fail, isPortcullisError, PortcullisError } from '../errors/index.js';
 import { namespaced, type Logger } from '../logging/logger.js';
 import type { CredentialStore, UserRecord } from '../storage/ports.js';
+import { isAuditEventType, type AuditHooks } from '../audit/audit-event.js';
 import { runPassport, verifyAdapter, type LoginOutcome } from './passport-adapter.js';
 import type { PluginMetricsHost } from './plugin-metrics.js';
 import { scopeCredentials } from './scoped-credentials.js';
@@ -22,6 +23,8 @@ export interface StrategyRegistryOptions {
   users?: StrategyUsers;
   /** Where plugins report their figures (`StrategyContext.metrics`); none when absent. */
   metrics?: PluginMetricsHost;
+  /** Where plugins' audit hooks (StrategyPlugin.hooks) are subscribed: the node's AuditLog. */
+  audit?: { subscribe(name: string, hooks: AuditHooks): void; unsubscribe(name: string): void };
 }
 
 const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
@@ -75,6 +78,7 @@ export class StrategyRegistry {
     const strategy = this.check(name, plugin);
     this.passport.use(name, strategy);
     this.plugins.set(name, plugin);
+    if (plugin.hooks) this.options.audit?.subscribe(name, plugin.hooks);
     try {
       await plugin.afterRegister?.(strategy);
     } catch (error) {
@@ -91,6 +95,7 @@ export class StrategyRegistry {
     if (!plugin) throw fail('plugin.strategy.unauthorized_removal', name);
     this.plugins.delete(name);
     this.passport.unuse(name);
+    this.options.audit?.unsubscribe(name);
     this.options.metrics?.forget(name);
     await plugin.close?.();
   }
@@ -158,6 +163,7 @@ export class StrategyRegistry {
     for (const method of OPTIONAL_METHODS) {
       if (plugin[method] !== undefined && typeof plugin[method] !== 'function') throw fail('plugin.strategy.invalid_method', name, method);
     }
+    checkHooks(name, plugin.hooks);
     const strategy = plugin.createPassportStrategy(verifyAdapter(plugin, this.options.loadUser));
     if (!strategy || typeof strategy.authenticate !== 'function') throw fail('plugin.strategy.invalid_authenticator', name);
     return strategy;
@@ -173,5 +179,15 @@ export class StrategyRegistry {
     if (isPortcullisError(error)) return error;
     this.options.logger.error({ err: error, strategy: name }, 'strategy plugin failed');
     return new PortcullisError('plugin.runtime.unexpected_error', [name], { cause: error });
+  }
+}
+
+/** @throws plugin.strategy.invalid_description when `hooks` is not an object of functions keyed by audit event types */
+function checkHooks(name: string, hooks: unknown): void {
+  if (hooks === undefined) return;
+  if (typeof hooks !== 'object' || hooks === null) throw fail('plugin.strategy.invalid_description', name, 'hooks must be an object');
+  for (const [type, hook] of Object.entries(hooks)) {
+    if (!isAuditEventType(type)) throw fail('plugin.strategy.invalid_description', name, `hooks.${type} names no audit event type`);
+    if (typeof hook !== 'function') throw fail('plugin.strategy.invalid_description', name, `hooks.${type} must be a function`);
   }
 }

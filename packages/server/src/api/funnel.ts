@@ -1,5 +1,6 @@
 import { ANONYMOUS_USER, fail, isPortcullisError, PortcullisError, type Session, type UserRecord, type VerifiedToken } from '@portcullis/core';
 import { isOutcome, type ActionDefinition, type ActionOutcome, type ServerContext } from './action.js';
+import { auditAnswer } from './audit-stage.js';
 import { loginAccount, passportRequest, userOfToken } from './caller.js';
 import { andThen, isPromise, type MaybeAsync } from './maybe-async.js';
 import type { ApiRequest, Connection } from './request.js';
@@ -85,36 +86,39 @@ export class Funnel {
    */
   execute(request: ApiRequest, connection: Connection): MaybeAsync<ResponseEnvelope> {
     let served: Served | undefined;
+    let user: UserRecord | undefined;
     try {
       served = this.find(request.controller, request.action);
       const { definition } = served;
       const response = andThen(this.authenticate(request, connection), (caller) => {
+        user = caller.user;
         this.limits.check(definition.controller, definition.action, caller.user, connection);
         return andThen(this.checkRights(definition, caller.user), () => this.run(definition, request, caller, connection));
       });
-      if (!isPromise(response)) return this.counted(served, request, response, connection);
+      if (!isPromise(response)) return this.counted(served, request, response, connection, user);
       const pending = served;
       this.ctx.metrics.ongoing[connection.protocol]++;
       return response.then(
-        (answer) => this.settled(pending, request, answer, connection),
-        (error: unknown) => this.settled(pending, request, this.envelopeOf(error, request), connection),
+        (answer) => this.settled(pending, request, answer, connection, user),
+        (error: unknown) => this.settled(pending, request, this.envelopeOf(error, request), connection, user),
       );
     } catch (error) {
-      return this.counted(served, request, this.envelopeOf(error, request), connection);
+      return this.counted(served, request, this.envelopeOf(error, request), connection, user);
     }
   }
 
-  private settled(served: Served, request: ApiRequest, answer: ResponseEnvelope, connection: Connection): ResponseEnvelope {
+  private settled(served: Served, request: ApiRequest, answer: ResponseEnvelope, connection: Connection, user: UserRecord | undefined): ResponseEnvelope {
     this.ctx.metrics.ongoing[connection.protocol]--;
-    return this.counted(served, request, answer, connection);
+    return this.counted(served, request, answer, connection, user);
   }
 
   /** Counts an answer for the metrics: a few increments, no label and no string built (this runs for every request). */
-  private counted(served: Served | undefined, request: ApiRequest, answer: ResponseEnvelope, connection: Connection): ResponseEnvelope {
+  private counted(served: Served | undefined, request: ApiRequest, answer: ResponseEnvelope, connection: Connection, user?: UserRecord): ResponseEnvelope {
     const { metrics } = this.ctx;
     countAnswer(served?.tally ?? metrics.requests.unrouted, answer.status);
     metrics.answered[connection.protocol][answer.error === null ? 0 : 1]! += 1;
     if (answer.error !== null) metrics.logins.refused(answer.error.id);
+    if (answer.error !== null) auditAnswer(this.ctx, served?.definition, request, answer, connection, user);
     if (served?.login) this.countLogin(request, answer);
     return answer;
   }

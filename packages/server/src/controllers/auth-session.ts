@@ -1,4 +1,5 @@
 import { fail, isPortcullisError } from '@portcullis/core';
+import { recordFor } from '../api/audit-stage.js';
 import { loginAccount, passportRequest, userOfToken } from '../api/caller.js';
 import { z } from 'zod';
 import { defineAction, outcome } from '../api/action.js';
@@ -18,7 +19,8 @@ export const sessionActions = [
     args: z.object({ strategy: strategyName, expiresIn, cookieAuth: flag }).loose(),
     body: plainObject.nullable(),
     checksSecret: ({ args, body }) => loginAccount(args.strategy, body),
-    async handler({ args, body, connection, ctx, bindToken }) {
+    async handler(call) {
+      const { args, body, connection, ctx, bindToken } = call;
       const request = passportRequest(args.strategy, body ?? {}, args, connection);
       ctx.strategies.require(args.strategy);
       // Parse expiresIn before the (expensive) credential check, so a bad value costs nothing.
@@ -33,6 +35,7 @@ export const sessionActions = [
         throw fail('plugin.strategy.missing_user', `Unable to log in using the strategy "${args.strategy}"`);
       }
       bindToken(session);
+      recordFor(call, { type: 'auth:login', userId: result.user._id, actorId: result.user._id, strategy: args.strategy, details: { sessionId: session.id } });
       return token;
     },
   }),
@@ -44,11 +47,15 @@ export const sessionActions = [
     args: z.object({ global: flag, cookieAuth: flag }).loose(),
     body: noBody,
     authenticated: true,
-    async handler({ args, token, user, ctx, unbindToken }) {
+    async handler(call) {
+      const { args, token, user, ctx, unbindToken } = call;
       // The connection that logs out knows it: it is not told its token was revoked.
       unbindToken();
       if (args.global) await ctx.tokens.revokeUser(user._id);
       else if (token && token.session.kind === 'kauth') await ctx.tokens.revoke(token.session.id);
+      const sessionId = token?.session.id ?? null;
+      recordFor(call, { type: 'auth:logout', userId: user._id, details: { global: args.global === true, sessionId } });
+      if (args.global) recordFor(call, { type: 'token:revoke', userId: user._id, details: { reason: 'logout', all: true } });
       return { acknowledged: true };
     },
   }),
@@ -81,11 +88,13 @@ export const sessionActions = [
     args: z.object({ expiresIn, cookieAuth: flag }).loose(),
     body: noBody,
     authenticated: true,
-    async handler({ args, token, ctx, bindToken }) {
+    async handler(call) {
+      const { args, token, ctx, bindToken } = call;
       // HTTP Basic callers have no token to refresh.
       if (!token) throw fail('security.token.refresh_forbidden', 'Basic credentials');
       const { token: fresh, session } = await ctx.tokens.refreshSession(token, args.expiresIn);
       bindToken(session);
+      recordFor(call, { type: 'token:create', userId: token.kuid, details: { reason: 'refresh', sessionId: session.id, previousSessionId: token.session.id } });
       return fresh;
     },
   }),

@@ -5,7 +5,7 @@ import { noBody, strategyName } from '../api/schemas.js';
 import { serializeUser } from './security-users.js';
 
 /** A non-negative integer argument; over HTTP it comes from the query string as text. */
-const count = z.union([z.number().int().min(0), z.string().regex(/^\d{1,9}$/).transform(Number)]).optional();
+export const count = z.union([z.number().int().min(0), z.string().regex(/^\d{1,9}$/).transform(Number)]).optional();
 /** A scroll duration: "1m", "30s", or milliseconds. */
 const scroll = z.union([z.number().int().positive(), z.string().min(1).max(32)]).optional();
 
