@@ -253,3 +253,44 @@ for (const mode of MODES) {
     });
   });
 }
+
+for (const mode of MODES) {
+  describe(`e2e: the audit log of refused logins (${mode}, over websocket)`, function () {
+    let stores: TestStores;
+    let node: Portcullis;
+    let admin: string;
+    let client: WsClient;
+
+    before(async () => {
+      stores = new TestStores(mode);
+      node = await startNode(stores, { audit: { flushInterval: 20 }, limits: { loginsPerSecond: 1 } });
+      admin = await firstAdmin(new HttpClient(node.url));
+      client = await WsClient.connect(node.url, { headers: { 'user-agent': AGENT } });
+    });
+
+    after(async () => {
+      await client?.close();
+      await node?.stop();
+      await stores?.destroy();
+    });
+
+    it('records a login beyond limits.loginsPerSecond on one connection as limits:hit', async () => {
+      const body = { username: ADMIN.username, password: ADMIN.password };
+      const answers = await Promise.all([1, 2].map(() => client.call({ controller: 'auth', action: 'login', strategy: 'local', body })));
+      expect(answers.map((answer) => answer.error?.id ?? null)).to.include('api.process.too_many_logins_requests');
+      const http = new HttpClient(node.url);
+      const [event] = await awaitEvents(http, admin, { type: 'limits:hit' }, (hits) => hits.length > 0);
+      expect(event).to.include({ outcome: 'failure', userId: null, actorId: null, strategy: 'local', userAgent: AGENT });
+      expect(event!.details).to.deep.equal({ error: 'api.process.too_many_logins_requests', controller: 'auth', action: 'login' });
+    });
+
+    it('records a login with a strategy this node does not serve without its made-up name', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      failed(await client.call({ controller: 'auth', action: 'login', strategy: 'made-up', body: { username: 'x', password: 'y' } }), 'security.credentials.unknown_strategy', 400);
+      const http = new HttpClient(node.url);
+      const [event] = await awaitEvents(http, admin, { type: 'auth:login', outcome: 'failure' }, (hits) => hits.length > 0);
+      expect(event).to.include({ strategy: null, userId: null });
+      expect(event!.details).to.deep.equal({ error: 'security.credentials.unknown_strategy' });
+    });
+  });
+}

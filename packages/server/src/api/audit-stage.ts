@@ -40,7 +40,7 @@ export function auditAnswer(ctx: ServerContext, definition: ActionDefinition | u
   const base = { actorId: user ? actorOf(user) : null, ...clientOf(connection) };
   if (LIMIT_ERRORS.has(error.id)) {
     ctx.audit.record({
-      ...base, type: 'limits:hit', outcome: 'failure', userId: base.actorId, strategy: loginStrategy(definition, request),
+      ...base, type: 'limits:hit', outcome: 'failure', userId: base.actorId, strategy: served(ctx, loginStrategy(definition, request)),
       details: { error: error.id, controller: request.controller, action: request.action },
     });
     return;
@@ -49,13 +49,14 @@ export function auditAnswer(ctx: ServerContext, definition: ActionDefinition | u
   const strategy = request.basic && user ? null : loginStrategy(definition, request);
   if (strategy === null || !isLoginRefusal(error.id, error.status)) return;
   const username = request.basic ? request.basic.username : usernameOf(request.body);
+  const known = served(ctx, strategy);
   const record = (userId: string | null) => ctx.audit.record({
-    ...base, actorId: null, type: 'auth:login', outcome: 'failure', userId, strategy,
+    ...base, actorId: null, type: 'auth:login', outcome: 'failure', userId, strategy: known,
     details: { error: error.id, ...(request.basic ? { via: 'basic' } : {}) },
   });
   // Who the failed login was about, when the login it names exists: the typed name itself is
   // not kept (it may be a password typed in the wrong field).
-  if (username === null || !ctx.strategies.has(strategy)) return record(null);
+  if (username === null || known === null) return record(null);
   ctx.storage.credentials.findByLogin(strategy, username).then((found) => record(found?.kuid ?? null), () => record(null));
 }
 
@@ -64,7 +65,12 @@ function loginStrategy(definition: ActionDefinition | undefined, request: ApiReq
   if (request.basic) return BASIC_STRATEGY;
   if (definition?.controller !== 'auth' || definition.action !== 'login') return null;
   const strategy = request.args['strategy'];
-  return typeof strategy === 'string' ? strategy.slice(0, 64) : null;
+  return typeof strategy === 'string' ? strategy : null;
+}
+
+/** The strategy if this node serves it: a name the client made up is not stored (its error id says enough). */
+function served(ctx: ServerContext, strategy: string | null): string | null {
+  return strategy !== null && ctx.strategies.has(strategy) ? strategy : null;
 }
 
 /** A refused login: wrong credentials, unknown strategy, bad arguments; not a fault of ours (5xx), which is logged instead. */
