@@ -114,8 +114,12 @@ for (const mode of MODES) {
         ok(await client.call({ controller: 'security', action: 'updateCredentials', jwt: admin, strategy: 'local', _id: 'bob', body: { password: changed } }));
         const jwt = await login(client, 'bob', changed);
         tokens.push(jwt);
+        failed(await client.call({ controller: 'auth', action: 'updateMyCredentials', jwt, strategy: 'local', body: { password: bobPassword, currentPassword: 'a-wrong-guess-1' } }), 'security.credentials.wrong_password', 403);
         ok(await client.call({ controller: 'auth', action: 'updateMyCredentials', jwt, strategy: 'local', body: { password: bobPassword, currentPassword: changed } }));
-        const hits = await awaitEvents(client, admin, { type: 'credentials:update', userId: 'bob' }, (found) => found.length >= 2);
+        const refused = await one({ type: 'credentials:update', userId: 'bob', outcome: 'failure' }, () => true);
+        expect(refused).to.include({ actorId: 'bob', strategy: 'local', userAgent: AGENT });
+        expect(refused.details).to.deep.equal({ error: 'security.credentials.wrong_password', action: 'updateMyCredentials' });
+        const hits = await awaitEvents(client, admin, { type: 'credentials:update', userId: 'bob', outcome: 'success' }, (found) => found.length >= 2);
         expect(hits.map((hit) => [hit.actorId, hit.strategy, hit.details['action']])).to.deep.equal([
           ['bob', 'local', 'updateMyCredentials'], ['admin', 'local', 'updateCredentials'],
         ]);
@@ -139,7 +143,7 @@ for (const mode of MODES) {
         await node.context.audit.flush();
         const table = await auditTableText(stores);
         expect(table).to.include('auth:login');
-        for (const secret of [bobPassword, 'bob-password-secret-2', 'wrong-password-x', ADMIN.password, 'carl-password-1', '$argon2', ...tokens]) {
+        for (const secret of [bobPassword, 'bob-password-secret-2', 'wrong-password-x', 'a-wrong-guess-1', ADMIN.password, 'carl-password-1', '$argon2', ...tokens]) {
           expect(table, secret).to.not.include(secret);
         }
         for (const token of tokens) expect(table).to.not.include(token.split('.')[2]!);

@@ -6,6 +6,9 @@ import type { ResponseEnvelope } from './response.js';
 /** The refusals of the request limits: each is a `limits:hit` event, whatever the action. */
 const LIMIT_ERRORS: ReadonlySet<string> = new Set(['security.login.too_many_failures', 'api.process.too_many_requests', 'api.process.too_many_logins_requests']);
 
+/** What a strategy answers a wrong current password with (auth:updateMyCredentials). */
+const WRONG_SECRET = 'security.credentials.wrong_password';
+
 /** HTTP Basic credentials are checked by this strategy (as in the funnel). */
 const BASIC_STRATEGY = 'local';
 
@@ -42,6 +45,15 @@ export function auditAnswer(ctx: ServerContext, definition: ActionDefinition | u
     ctx.audit.record({
       ...base, type: 'limits:hit', outcome: 'failure', userId: base.actorId, strategy: served(ctx, loginStrategy(definition, request)),
       details: { error: error.id, controller: request.controller, action: request.action },
+    });
+    return;
+  }
+  if (error.id === WRONG_SECRET && definition?.checksSecret && user) {
+    // A wrong current password given to change one's credentials: a guess at a secret, like a failed login.
+    const strategy = request.args['strategy'];
+    ctx.audit.record({
+      ...base, type: 'credentials:update', outcome: 'failure', userId: user._id, strategy: served(ctx, typeof strategy === 'string' ? strategy : null),
+      details: { error: error.id, action: request.action },
     });
     return;
   }
