@@ -139,7 +139,8 @@ for (const mode of MODES) {
       });
 
       it('never stores a password, a hash or a token', async () => {
-        await one({ type: 'limits:hit' }, () => true);
+        // Every event recorded so far is in the table once the buffer is flushed.
+        await awaitEvents(client, admin, {}, (hits) => hits.length > 0);
         await node.context.audit.flush();
         const table = await auditTableText(stores);
         expect(table).to.include('auth:login');
