@@ -1,9 +1,8 @@
-import { assertSelfEditable, fail, isPortcullisError } from '@portcullis/core';
+import { assertSelfEditable, fail, isPortcullisError, userChangeDetails } from '@portcullis/core';
 import { z } from 'zod';
 import { defineAction } from '../api/action.js';
 import { loginAccount } from '../api/caller.js';
 import { recordFor } from '../api/audit-stage.js';
-import { userChange } from './security-users.js';
 import { credentialsBody, noArgs, noBody, plainObject, strategyArgs } from '../api/schemas.js';
 
 const me = (path: string) => [{ verb: 'GET' as const, path }];
@@ -63,7 +62,7 @@ export const selfActions = [
       const { body, user, ctx } = call;
       for (const key of ['_id', 'profileIds']) if (Object.hasOwn(body, key)) throw fail('api.assert.forbidden_argument', `body.${key}`);
       const updated = await ctx.users.update(user._id, body);
-      recordFor(call, { type: 'user:update', userId: user._id, details: userChange('updateSelf', body) });
+      recordFor(call, { type: 'user:update', userId: user._id, details: userChangeDetails('updateSelf', body) });
       return { _id: updated._id, _source: updated.content };
     },
   }),

@@ -1,4 +1,4 @@
-import { assertSelfEditable, fail, type UserContent, type UserRecord } from '@portcullis/core';
+import { assertSelfEditable, fail, userChangeDetails, type UserContent, type UserRecord } from '@portcullis/core';
 import { z } from 'zod';
 import { defineAction } from '../api/action.js';
 import { flag, id, idArgs, kuidMode, noBody, plainObject } from '../api/schemas.js';
@@ -26,20 +26,6 @@ function withProfiles(content: Record<string, unknown> | undefined, profileIds: 
   return { ...content, profileIds };
 }
 
-/**
- * What a user event tells of a change: the action, the content fields it set (names only), the
- * profiles it gave and the strategies it gave credentials for. Never a value of the content.
- */
-export function userChange(action: string, content: Record<string, unknown>, credentials?: Record<string, unknown>) {
-  const profileIds = content['profileIds'];
-  return {
-    action,
-    fields: Object.keys(content),
-    ...(Array.isArray(profileIds) ? { profileIds: profileIds.filter((item): item is string => typeof item === 'string') } : {}),
-    ...(credentials ? { strategies: Object.keys(credentials) } : {}),
-  };
-}
-
 /** security: users. */
 export const userActions = [
   defineAction({
@@ -57,7 +43,7 @@ export const userActions = [
       const content = withProfiles(body.content, ['admin']);
       // The guard is a lock in the shared database: one administrator, however many nodes race.
       const admin = await ctx.users.createFirstAdmin({ kuid: args._id, content, credentials: body.credentials ?? {} });
-      recordFor(call, { type: 'user:create', userId: admin._id, details: userChange('createFirstAdmin', content, body.credentials ?? {}) });
+      recordFor(call, { type: 'user:create', userId: admin._id, details: userChangeDetails('createFirstAdmin', content, body.credentials ?? {}) });
       // Kuzzle's `reset`: the default roles and profiles back to the secure standard set.
       if (args.reset) {
         await ctx.profiles.restrictDefaultRights();
@@ -79,7 +65,7 @@ export const userActions = [
     async handler(call) {
       const { args, body, ctx } = call;
       const user = await ctx.users.create({ kuid: args._id, content: body.content, credentials: body.credentials ?? {} });
-      recordFor(call, { type: 'user:create', userId: user._id, details: userChange('createUser', body.content, body.credentials ?? {}) });
+      recordFor(call, { type: 'user:create', userId: user._id, details: userChangeDetails('createUser', body.content, body.credentials ?? {}) });
       return serializeUser(user);
     },
   }),
@@ -99,7 +85,7 @@ export const userActions = [
       for (const [strategy, given] of Object.entries(body.credentials ?? {})) assertSelfEditable(ctx.strategies.require(strategy), given);
       const content = withProfiles(body.content, [...ctx.config.security.restrictedProfileIds]);
       const user = await ctx.users.create({ kuid: args._id, content, credentials: body.credentials ?? {} });
-      recordFor(call, { type: 'user:create', userId: user._id, details: userChange('createRestrictedUser', content, body.credentials ?? {}) });
+      recordFor(call, { type: 'user:create', userId: user._id, details: userChangeDetails('createRestrictedUser', content, body.credentials ?? {}) });
       return serializeUser(user);
     },
   }),
@@ -126,7 +112,7 @@ export const userActions = [
         throw fail('api.assert.invalid_type', 'body.profileIds', 'string[]');
       }
       const user = await ctx.users.update(args._id, body);
-      recordFor(call, { type: 'user:update', userId: user._id, details: userChange('updateUser', body) });
+      recordFor(call, { type: 'user:update', userId: user._id, details: userChangeDetails('updateUser', body) });
       return serializeUser(user);
     },
   }),
@@ -141,7 +127,7 @@ export const userActions = [
       const { args, body, ctx } = call;
       assertNoId(body, 'body._id');
       const user = await ctx.users.replace(args._id, body);
-      recordFor(call, { type: 'user:update', userId: user._id, details: userChange('replaceUser', body) });
+      recordFor(call, { type: 'user:update', userId: user._id, details: userChangeDetails('replaceUser', body) });
       return serializeUser(user);
     },
   }),
@@ -158,7 +144,7 @@ export const userActions = [
       if (body.default) assertNoId(body.default, 'body.default._id');
       const user = await ctx.users.upsert(args._id, body.content, body.default ?? {}, body.credentials ?? {});
       // Created or merged: the event says upsert; `fields` are those of the content given.
-      recordFor(call, { type: 'user:update', userId: user._id, details: userChange('upsertUser', body.content, body.credentials ?? {}) });
+      recordFor(call, { type: 'user:update', userId: user._id, details: userChangeDetails('upsertUser', body.content, body.credentials ?? {}) });
       return serializeUser(user);
     },
   }),
