@@ -299,3 +299,29 @@ for (const mode of MODES) {
     });
   });
 }
+
+describe('e2e: the audit log of the first administrator from the configuration', () => {
+  let stores: TestStores;
+  let node: Portcullis;
+  const root = { username: 'root', password: 'root-bootstrap-password-1' };
+
+  before(async () => {
+    stores = new TestStores('embedded');
+    node = await startNode(stores, { audit: { flushInterval: 20 }, security: { admin: root } });
+  });
+
+  after(async () => {
+    await node?.stop();
+    await stores?.destroy();
+  });
+
+  it('records its creation with no actor, and never its password', async () => {
+    const client = new HttpClient(node.url);
+    const jwt = await login(client, root.username, root.password);
+    const [event] = await awaitEvents(client, jwt, { type: 'user:create', userId: 'root' }, (hits) => hits.length > 0);
+    expect(event).to.include({ actorId: null, outcome: 'success' });
+    expect(event!.details).to.deep.equal({ action: 'bootstrap', fields: ['profileIds', 'name'], profileIds: ['admin'], strategies: ['local'] });
+    await node.context.audit.flush();
+    expect(await auditTableText(stores)).to.not.include(root.password);
+  });
+});
