@@ -289,11 +289,22 @@ for (const mode of MODES) {
       expect(event!.details).to.deep.equal({ error: 'api.process.too_many_logins_requests', controller: 'auth', action: 'login' });
     });
 
+    it('records a refused HTTP Basic request as a failed login of the local strategy', async () => {
+      const basic = Buffer.from(`${ADMIN.username}:not-the-password`).toString('base64');
+      const answer = await fetch(`${node.url}/_me`, { headers: { authorization: `Basic ${basic}`, 'user-agent': AGENT } });
+      expect(answer.status).to.equal(401);
+      const http = new HttpClient(node.url);
+      const [event] = await awaitEvents(http, admin, { type: 'auth:login', outcome: 'failure', userId: 'admin' }, (hits) => hits.length > 0);
+      expect(event).to.include({ strategy: 'local', actorId: null, userAgent: AGENT });
+      expect(event!.details).to.deep.equal({ error: 'plugin.strategy.missing_user', via: 'basic' });
+    });
+
     it('records a login with a strategy this node does not serve without its made-up name', async () => {
       await new Promise((resolve) => setTimeout(resolve, 1100));
       failed(await client.call({ controller: 'auth', action: 'login', strategy: 'made-up', body: { username: 'x', password: 'y' } }), 'security.credentials.unknown_strategy', 400);
       const http = new HttpClient(node.url);
-      const [event] = await awaitEvents(http, admin, { type: 'auth:login', outcome: 'failure' }, (hits) => hits.length > 0);
+      const unknown = (hit: AuditEvent) => hit.details['error'] === 'security.credentials.unknown_strategy';
+      const event = (await awaitEvents(http, admin, { type: 'auth:login', outcome: 'failure' }, (hits) => hits.some(unknown))).find(unknown);
       expect(event).to.include({ strategy: null, userId: null });
       expect(event!.details).to.deep.equal({ error: 'security.credentials.unknown_strategy' });
     });

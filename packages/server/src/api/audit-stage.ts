@@ -38,6 +38,15 @@ export function recordFor(call: { ctx: ServerContext; user: UserRecord; connecti
  * @param user the caller, when it was found before the request failed
  */
 export function auditAnswer(ctx: ServerContext, definition: ActionDefinition | undefined, request: ApiRequest, answer: ResponseEnvelope, connection: Connection, user: UserRecord | undefined): void {
+  // The funnel never throws: neither does its audit stage.
+  try {
+    eventsOfAnswer(ctx, definition, request, answer, connection, user);
+  } catch (error) {
+    ctx.logger.error({ err: error, requestId: request.requestId }, 'the audit stage failed');
+  }
+}
+
+function eventsOfAnswer(ctx: ServerContext, definition: ActionDefinition | undefined, request: ApiRequest, answer: ResponseEnvelope, connection: Connection, user: UserRecord | undefined): void {
   const error = answer.error;
   if (error === null) return;
   const base = { actorId: user ? actorOf(user) : null, ...clientOf(connection) };
