@@ -1,18 +1,9 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
 import type { Portcullis } from '@portcullis/server';
 import { WsClient } from '../support/clients.js';
+import { apiJsonBlocks as jsonBlocks } from '../support/doc-blocks.js';
 import { firstAdmin, ok } from '../support/fixtures.js';
 import { startNode, TestStores } from '../support/node.js';
-
-/** The JSON blocks after `<!-- docs-test: <name> -->` in docs/api.md: the request, then its result. */
-function jsonBlocks(name: string): [Record<string, unknown>, unknown] {
-  const text = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
-  const at = text.indexOf(`<!-- docs-test: ${name} -->`);
-  if (at < 0) throw new Error(`no docs-test ${name} in docs/api.md`);
-  const blocks = [...text.slice(at).matchAll(/```json\n([\s\S]*?)\n```/g)].slice(0, 2).map((match) => JSON.parse(match[1]!) as unknown);
-  return [blocks[0] as Record<string, unknown>, blocks[1]];
-}
 
 describe('docs: the search example of the API reference', () => {
   let stores: TestStores;

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Portcullis } from '@portcullis/server';
 import { HttpClient, TRANSPORTS, type ApiClient } from '../support/clients.js';
 import { createUser, failed, firstAdmin, login, ok } from '../support/fixtures.js';
+import { awaitEvents } from '../support/audit.js';
 import { MODES, startNode, TestStores, type Mode } from '../support/node.js';
 import { ldapPluginConfig, startSlapd, type Slapd } from '../support/slapd.js';
 import { CONTRACTORS_DN, GROUPS, PEOPLE_DN, USERS } from '../support/slapd-fixture.js';
@@ -98,6 +99,10 @@ describe('e2e: ldap strategy against slapd', function () {
       // bob is in "admins": the admin profile lets him read other users.
       ok(await client.call({ controller: 'security', action: 'getUser', jwt: token.jwt, _id: 'alice' }));
       expect(ok<{ _id: string }>(await ldapLogin(client, 'BOB', USERS.bob.password))._id).to.equal(token._id);
+      // The audit log tells who provisioned bob: the ldap strategy, at his first login, with no actor.
+      const [created] = await awaitEvents(client, admin, { type: 'user:create', userId: token._id }, (hits) => hits.length > 0);
+      expect(created).to.include({ strategy: 'ldap', actorId: null });
+      expect(created!.details).to.deep.equal({ action: 'provision', fields: ['profileIds', 'email', 'name'], profileIds: ['default', 'admin'] });
     });
 
     it('refuses users choosing the directory entry their ldap credentials name (security.credentials.self_service_forbidden)', async () => {

@@ -23,6 +23,15 @@ export function fencedBlock(markdown: string, name: string): string {
   return lines.slice(open + 1, close).join('\n');
 }
 
+/** The JSON blocks after `<!-- docs-test: <name> -->` in docs/api.md: the request, then its result. */
+export function apiJsonBlocks(name: string): [Record<string, unknown>, unknown] {
+  const text = readDoc('docs/api.md');
+  const at = text.indexOf(`<!-- docs-test: ${name} -->`);
+  if (at < 0) throw new Error(`no docs-test ${name} in docs/api.md`);
+  const blocks = [...text.slice(at).matchAll(/```json\n([\s\S]*?)\n```/g)].slice(0, 2).map((match) => JSON.parse(match[1]!) as unknown);
+  return [blocks[0] as Record<string, unknown>, blocks[1]];
+}
+
 /** Runs a shell script with bash (`set -euo pipefail`), with this Node.js first in PATH; resolves with its stdout. */
 export async function runBash(script: string): Promise<string> {
   const { stdout } = await promisify(execFile)('bash', ['-c', `set -euo pipefail\n${script}`], {

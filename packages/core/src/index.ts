@@ -37,3 +37,5 @@ export { parseMappingBody, BASE_USER_MAPPING, PROFILE_MAPPING, ROLE_MAPPING, typ
 export type { Clause, SearchQuery, SortKey } from './search/query.js';
 export { SqlSearchStore } from './storage/sql/sql-search-store.js';
 export { PROFILE_FIELDS, ROLE_FIELDS, searchDocuments } from './search/document-search.js';
+export * from './audit/index.js';
+export { SqlAuditStore } from './storage/sql/sql-audit-store.js';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import {
-  createLogger, namespaced, openLoginLimiter, openStorage, ProfileService, RoleService, SearchService, SecurityService, StrategyRegistry, TokenManager, UserService,
+  AuditLog, createLogger, namespaced, openLoginLimiter, openStorage, ProfileService, RoleService, SearchService, SecurityService, StrategyRegistry, TokenManager, UserService,
   type Config, type Logger, type LoginLimiter, type StrategyFactory,
 } from '@portcullis/core';
 import { createLocalStrategy } from '@portcullis/strategy-local';
@@ -51,7 +51,8 @@ export async function createPortcullis(options: PortcullisOptions): Promise<Port
     const tokens = new TokenManager(storage.sessions, storage.settings, config.security.jwt, config.security.sessions.lastUseInterval);
     if ((await tokens.init()).generated) logger.warn({ ns: 'portcullis:tokens' }, 'no security.jwt.secret configured: generated one and stored it in the database');
     const plugins = new PluginGauges();
-    const strategies = new StrategyRegistry({ credentials: storage.credentials, loadUser: (kuid) => storage.users.get(kuid), logger, pluginConfig: config.plugins, metrics: plugins });
+    const audit = new AuditLog(storage.audit, config.audit, namespaced(logger, 'audit'));
+    const strategies = new StrategyRegistry({ credentials: storage.credentials, loadUser: (kuid) => storage.users.get(kuid), logger, pluginConfig: config.plugins, metrics: plugins, audit });
     const users = new UserService(security, storage.users, strategies, tokens, storage);
     strategies.bindUsers(users);
     const builtIn: Record<string, StrategyFactory> = { local: createLocalStrategy };
@@ -64,7 +65,7 @@ export async function createPortcullis(options: PortcullisOptions): Promise<Port
     const metrics = new NodeMetrics({ security, sessions: storage.sessions, plugins, logger: namespaced(logger, 'metrics') });
     // One search service per node: it holds the scroll signing key once read.
     const search = new SearchService(storage.search, storage.settings, config.limits.documentsFetchCount);
-    const context: ServerContext = { config, logger, nodeId, storage, security, strategies, tokens, users, roles, profiles, logins, search, version: VERSION, startedAt: Date.now(), metrics };
+    const context: ServerContext = { config, logger, nodeId, storage, security, strategies, tokens, users, roles, profiles, logins, search, version: VERSION, startedAt: Date.now(), metrics, audit };
     await bootstrapAdmin(context);
     return assemble(context, actions);
   } catch (error) {
@@ -101,6 +102,7 @@ function assemble(context: ServerContext, actions: ActionDefinition[]): Portcull
       await once(http.server, 'listening');
       const address = http.server.address() as AddressInfo;
       context.metrics.frames.start();
+      context.audit.start();
       url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
       logger.info({ ns: 'portcullis:server', url, node: nodeId, ...context.storage.describe(), strategies: context.strategies.names() }, `Portcullis listening on ${url}`);
     },
@@ -115,6 +117,8 @@ function assemble(context: ServerContext, actions: ActionDefinition[]): Portcull
       clearTimeout(deadline);
       links.close();
       context.metrics.frames.stop();
+      // Before the strategies go: their hooks hear of the last events.
+      await context.audit.close();
       await context.strategies.close();
       context.security.close();
       await context.logins.close();

@@ -1,4 +1,4 @@
-import { isPortcullisError } from '@portcullis/core';
+import { isPortcullisError, userChangeDetails } from '@portcullis/core';
 import type { ServerContext } from './api/action.js';
 
 /**
@@ -12,7 +12,9 @@ export async function bootstrapAdmin(context: ServerContext): Promise<void> {
   let user;
   try {
     // The username is the kuid too, so operators can find the account by the name they chose.
-    user = await context.users.createFirstAdmin({ kuid: username, content: { profileIds: ['admin'], name: username }, credentials: { local: { username, password } } });
+    const content = { profileIds: ['admin'], name: username };
+    user = await context.users.createFirstAdmin({ kuid: username, content, credentials: { local: { username, password } } });
+    context.audit.record({ type: 'user:create', userId: user._id, details: userChangeDetails('bootstrap', content, { local: true }) });
   } catch (error) {
     // Another node starting at the same moment created it: that is the outcome we wanted.
     if (isPortcullisError(error) && error.id === 'api.process.admin_exists') return;

@@ -125,6 +125,19 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('Request limits of Kuzzle (profiles\' rateLimit is set on each profile)'),
+  audit: z.strictObject({
+      enabled: z.boolean().default(true).describe('Store audit events in the database (plugin hooks receive them either way)'),
+      retention: duration.default('90d').describe('How long an audit event is kept before the periodic purge deletes it'),
+      purgeInterval: duration.default('1h').describe('Time between two purges of expired audit events on each node'),
+      purgeBatchSize: z.number().int().min(1).default(1000).describe('Most expired events one purge statement deletes; a purge runs at most 100 of them'),
+      flushInterval: z.number().int().min(10).max(60_000).default(500).describe('Milliseconds an event waits at most in the node\'s buffer before it is written'),
+      batchSize: z.number().int().min(1).max(1000).default(200).describe('Most events written by one insert'),
+      bufferSize: z.number().int().min(1).default(10_000).describe('Most events waiting to be written on a node; beyond (the database down or slow), new events are dropped and counted in a warning'),
+      hookTimeout: z.number().int().min(1).default(5000).describe('Milliseconds a plugin hook may run before it is logged as slow and no longer waited for'),
+      maxPendingHooks: z.number().int().min(1).default(1000).describe('Most plugin hook calls running at once on a node; beyond, further calls are skipped and counted in a warning'),
+    })
+    .prefault({})
+    .describe('The audit log: logins, logouts, limits hit, token, credential, user, role and profile changes (security:searchAuditEvents)'),
   logger: z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Lowest level written'),
     })

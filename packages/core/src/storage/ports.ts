@@ -8,6 +8,7 @@
 import type { MappingProperties } from '../search/mapping.js';
 import type { SearchQuery } from '../search/query.js';
 import type { Policy, RoleControllers } from '../security/types.js';
+import type { AuditEvent, AuditPage, AuditQuery } from '../audit/audit-event.js';
 
 export interface UserContent {
   profileIds: string[];
@@ -263,6 +264,20 @@ export interface UnitOfWork {
   lock(name: string): Promise<void>;
 }
 
+/** The audit log's table (migration 0007_audit_log). Unavailable: services.storage.not_connected. */
+export interface AuditStore {
+  /** Writes a batch of events at once. */
+  insert(events: readonly AuditEvent[]): Promise<void>;
+  /** The events matching `query`, newest first (`at`, then `_id`, descending), and how many match in all. */
+  search(query: AuditQuery, page: AuditPage): Promise<{ hits: AuditEvent[]; total: number }>;
+  /**
+   * Deletes at most `limit` of the oldest events older than `before` (epoch ms). Several nodes
+   * may purge at once: a row deleted by another is simply not counted.
+   * @returns how many it deleted
+   */
+  purge(before: number, limit: number): Promise<number>;
+}
+
 /** Every store a node needs, opened from the config. */
 export interface Storage extends UnitOfWork {
   users: UserStore;
@@ -272,6 +287,7 @@ export interface Storage extends UnitOfWork {
   settings: SettingsStore;
   search: SearchStore;
   sessions: SessionStore;
+  audit: AuditStore;
   /** Describes the stores for the start-up log line, without secrets: e.g. "sqlite:./data/portcullis.db". */
   describe(): { database: string; sessions: string };
   /** Whether each store answers (for server:healthCheck). */

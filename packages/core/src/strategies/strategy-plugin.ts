@@ -2,6 +2,7 @@ import type { Strategy } from 'passport-strategy';
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { PluginMetrics } from './plugin-metrics.js';
+import type { AuditHooks } from '../audit/audit-event.js';
 import type { CredentialHit, CredentialInsertResult, CredentialRecord, CredentialSearchFields, ExpectedCredential, SearchPage, SearchResult, UserContent, UserRecord } from '../storage/ports.js';
 
 /**
@@ -184,6 +185,13 @@ export interface StrategyPlugin {
    */
   search?(body: unknown, page: { from: number; size: number }): Promise<SearchResult<CredentialInfo>>;
   afterRegister?(strategy: Strategy): void | Promise<void>;
+  /**
+   * Audit events the plugin hears of, as Kuzzle plugins hear of `auth:afterLogin`: one
+   * function per event type (`'auth:login'`, `'user:delete'`, ...), called with the recorded
+   * event after it is written, off the request path. What a hook throws is logged; it never
+   * reaches a request or another hook. Optional.
+   */
+  readonly hooks?: AuditHooks;
   /** Releases what the plugin holds (connections, timers) when it is unregistered. */
   close?(): Promise<void>;
 }

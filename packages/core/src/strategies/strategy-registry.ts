@@ -4,6 +4,8 @@ import { credentialFingerprint } from '../credentials/login-key.js';
 import { fail, isPortcullisError, PortcullisError } from '../errors/index.js';
 import { namespaced, type Logger } from '../logging/logger.js';
 import type { CredentialStore, UserRecord } from '../storage/ports.js';
+import { isAuditEventType, type AuditEventInput, type AuditHooks } from '../audit/audit-event.js';
+import { userChangeDetails } from '../audit/user-change.js';
 import { runPassport, verifyAdapter, type LoginOutcome } from './passport-adapter.js';
 import type { PluginMetricsHost } from './plugin-metrics.js';
 import { scopeCredentials } from './scoped-credentials.js';
@@ -22,6 +24,8 @@ export interface StrategyRegistryOptions {
   users?: StrategyUsers;
   /** Where plugins report their figures (`StrategyContext.metrics`); none when absent. */
   metrics?: PluginMetricsHost;
+  /** Where plugins' audit hooks (StrategyPlugin.hooks) are subscribed: the node's AuditLog. */
+  audit?: { subscribe(name: string, hooks: AuditHooks): void; unsubscribe(name: string): void; record?(event: AuditEventInput): void };
 }
 
 const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
@@ -35,14 +39,29 @@ export class StrategyRegistry {
   private readonly plugins = new Map<string, StrategyPlugin>();
   private boundUsers: StrategyUsers | undefined;
   /**
-   * What every plugin's context holds as `users`: it forwards to the bound implementation at
-   * call time, because the core's UserService needs this registry and so is built after it.
+   * What a plugin's context holds as `users`: it forwards to the bound implementation at call
+   * time, because the core's UserService needs this registry and so is built after it. The
+   * users a plugin provisions are audited (`user:create`, `user:update`, `details.action:
+   * "provision"`), with the plugin as their strategy and no actor.
    */
-  private readonly usersFacet: StrategyUsers = Object.freeze({
-    get: async (kuid: string) => this.requireUsers().get(kuid),
-    create: async (user: Parameters<StrategyUsers['create']>[0]) => this.requireUsers().create(user),
-    update: async (kuid: string, changes: Record<string, unknown>) => this.requireUsers().update(kuid, changes),
-  });
+  private usersFacet(name: string): StrategyUsers {
+    const audit = (type: 'user:create' | 'user:update', kuid: string, content: Record<string, unknown>) => {
+      this.options.audit?.record?.({ type, userId: kuid, strategy: name, details: userChangeDetails('provision', content) });
+    };
+    return Object.freeze({
+      get: async (kuid: string) => this.requireUsers().get(kuid),
+      create: async (user: Parameters<StrategyUsers['create']>[0]) => {
+        const created = await this.requireUsers().create(user);
+        audit('user:create', created._id, user.content);
+        return created;
+      },
+      update: async (kuid: string, changes: Record<string, unknown>) => {
+        const updated = await this.requireUsers().update(kuid, changes);
+        audit('user:update', kuid, changes);
+        return updated;
+      },
+    });
+  }
 
   constructor(private readonly options: StrategyRegistryOptions) {
     this.boundUsers = options.users;
@@ -69,12 +88,13 @@ export class StrategyRegistry {
       credentials: scopeCredentials(this.options.credentials, name),
       bindings: scopeCredentials(this.options.credentials, bindingsNamespace(name)),
       logger,
-      users: this.usersFacet,
+      users: this.usersFacet(name),
       ...(this.options.metrics ? { metrics: this.options.metrics.of(name) } : {}),
     });
     const strategy = this.check(name, plugin);
     this.passport.use(name, strategy);
     this.plugins.set(name, plugin);
+    if (plugin.hooks) this.options.audit?.subscribe(name, plugin.hooks);
     try {
       await plugin.afterRegister?.(strategy);
     } catch (error) {
@@ -91,6 +111,7 @@ export class StrategyRegistry {
     if (!plugin) throw fail('plugin.strategy.unauthorized_removal', name);
     this.plugins.delete(name);
     this.passport.unuse(name);
+    this.options.audit?.unsubscribe(name);
     this.options.metrics?.forget(name);
     await plugin.close?.();
   }
@@ -158,6 +179,7 @@ export class StrategyRegistry {
     for (const method of OPTIONAL_METHODS) {
       if (plugin[method] !== undefined && typeof plugin[method] !== 'function') throw fail('plugin.strategy.invalid_method', name, method);
     }
+    checkHooks(name, plugin.hooks);
     const strategy = plugin.createPassportStrategy(verifyAdapter(plugin, this.options.loadUser));
     if (!strategy || typeof strategy.authenticate !== 'function') throw fail('plugin.strategy.invalid_authenticator', name);
     return strategy;
@@ -173,5 +195,15 @@ export class StrategyRegistry {
     if (isPortcullisError(error)) return error;
     this.options.logger.error({ err: error, strategy: name }, 'strategy plugin failed');
     return new PortcullisError('plugin.runtime.unexpected_error', [name], { cause: error });
+  }
+}
+
+/** @throws plugin.strategy.invalid_description when `hooks` is not an object of functions keyed by audit event types */
+function checkHooks(name: string, hooks: unknown): void {
+  if (hooks === undefined) return;
+  if (typeof hooks !== 'object' || hooks === null) throw fail('plugin.strategy.invalid_description', name, 'hooks must be an object');
+  for (const [type, hook] of Object.entries(hooks)) {
+    if (!isAuditEventType(type)) throw fail('plugin.strategy.invalid_description', name, `hooks.${type} names no audit event type`);
+    if (typeof hook !== 'function') throw fail('plugin.strategy.invalid_description', name, `hooks.${type} must be a function`);
   }
 }

@@ -1,4 +1,4 @@
-import type { LoginLimiter, Logger, PortcullisError, ProfileService, RoleService, SearchService, SecurityService, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
+import type { AuditLog, LoginLimiter, Logger, PortcullisError, ProfileService, RoleService, SearchService, SecurityService, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
 import type { z } from 'zod';
 import type { AccessRule } from './access.js';
 import type { CallerSourceName } from './callers.js';
@@ -36,6 +36,8 @@ export interface ServerContext {
   startedAt: number;
   /** This node's figures (server:metrics, Prometheus). */
   metrics: NodeMetrics;
+  /** The audit log: actions record the changes they make (api/audit-stage.ts: recordFor). */
+  audit: AuditLog;
 }
 
 /** What a handler gets: validated arguments and body, the caller, and the context. */

@@ -31,7 +31,7 @@ export interface CallerSource {
 }
 
 /** HTTP Basic credentials are checked by this strategy. */
-const BASIC_STRATEGY = 'local';
+export const BASIC_STRATEGY = 'local';
 
 /**
  * The ordered chain of caller sources: the `Authorization: Bearer` header, the request's `jwt`,

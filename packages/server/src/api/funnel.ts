@@ -1,6 +1,7 @@
 import { fail, isPortcullisError, PortcullisError } from '@portcullis/core';
 import { byRights, type AccessRule } from './access.js';
 import { isOutcome, type ActionCall, type ActionDefinition, type ActionOutcome, type ServerContext } from './action.js';
+import { auditAnswer } from './audit-stage.js';
 import { CallerChain, type Caller, type CallerSource } from './callers.js';
 import { andThen, isPromise, type MaybeAsync } from './maybe-async.js';
 import type { ApiRequest, Connection } from './request.js';
@@ -34,20 +35,6 @@ interface Served {
 /** What an answer needs over HTTP beyond its envelope: `Cache-Control: no-store` (it carries a token), or its result sent raw. */
 export type AnswerMark = 'token' | 'raw';
 
-/** A request once answered, as the audit stage shows it to its observers. */
-export interface AnsweredRequest {
-  /** Undefined when no action was found. */
-  definition: ActionDefinition | undefined;
-  request: ApiRequest;
-  connection: Connection;
-  /** Undefined when no caller was found (refused credentials, or an error before that stage). */
-  caller: Caller | undefined;
-  answer: ResponseEnvelope;
-}
-
-/** Sees every answered request (the audit log, plugins' hooks): it must return at once and never throw. */
-export type AnswerObserver = (answered: AnsweredRequest) => void;
-
 /**
  * The one path every request takes, whatever its protocol, as a sequence of stages:
  *
@@ -57,7 +44,7 @@ export type AnswerObserver = (answered: AnsweredRequest) => void;
  * 4. rights: the action's own {@link AccessRule};
  * 5. validation of the arguments and body against the action's schemas;
  * 6. run: the handler, behind the failed-login limits when it checks a secret;
- * 7. audit: the answer counted for the metrics and shown to the observers;
+ * 7. audit: the answer counted for the metrics; refusals (failed logins, limits hit) go to the audit log;
  * 8. respond: the envelope, marked for what HTTP needs beyond it.
  *
  * Each stage answers synchronously when it can: a request whose token, session, user and rights
@@ -69,7 +56,6 @@ export class Funnel {
   private readonly marks = new WeakMap<ResponseEnvelope, AnswerMark>();
   private readonly callers: CallerChain;
   private readonly limits: RequestLimits;
-  private readonly observers: AnswerObserver[] = [];
 
   constructor(private readonly ctx: ServerContext, definitions: readonly ActionDefinition[], options: { cookie?: CallerSource } = {}) {
     this.callers = new CallerChain(ctx, options.cookie);
@@ -84,11 +70,6 @@ export class Funnel {
       });
       this.actions.set(definition.controller, controller);
     }
-  }
-
-  /** Adds an observer to the audit stage. */
-  observe(observer: AnswerObserver): void {
-    this.observers.push(observer);
   }
 
   definitions(): ActionDefinition[] {
@@ -166,26 +147,19 @@ export class Funnel {
 
   /**
    * Stage 7: counts an answer for the metrics (a few increments, no label and no string built:
-   * this runs for every request) and shows it to the observers.
+   * this runs for every request), and records a refusal in the audit log. What succeeds is
+   * recorded by its action, which knows what it changed.
    */
   private audited(served: Served | undefined, request: ApiRequest, connection: Connection, caller: Caller | undefined, answer: ResponseEnvelope): ResponseEnvelope {
     const { metrics } = this.ctx;
     countAnswer(served?.tally ?? metrics.requests.unrouted, answer.status);
     metrics.answered[connection.protocol][answer.error === null ? 0 : 1]! += 1;
-    if (answer.error !== null) metrics.logins.refused(answer.error.id);
-    if (served?.limitedAs === 'login') this.countLogin(request, answer);
-    if (this.observers.length > 0) this.notify({ definition: served?.definition, request, connection, caller, answer });
-    return answer;
-  }
-
-  private notify(answered: AnsweredRequest): void {
-    for (const observer of this.observers) {
-      try {
-        observer(answered);
-      } catch (error) {
-        this.ctx.logger.error({ err: error, requestId: answered.request.requestId }, 'an answer observer failed');
-      }
+    if (answer.error !== null) {
+      metrics.logins.refused(answer.error.id);
+      auditAnswer(this.ctx, served?.definition, request, answer, connection, caller?.user);
     }
+    if (served?.limitedAs === 'login') this.countLogin(request, answer);
+    return answer;
   }
 
   /** A login of a served strategy (the name comes from the client: others make no count); a redirection is a step, not a login. */

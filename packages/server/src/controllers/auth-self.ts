@@ -1,8 +1,9 @@
-import { assertSelfEditable, fail, isPortcullisError } from '@portcullis/core';
+import { assertSelfEditable, fail, isPortcullisError, userChangeDetails } from '@portcullis/core';
 import { z } from 'zod';
 import { defineAction } from '../api/action.js';
 import { authenticated } from '../api/access.js';
 import { loginAccount } from '../api/callers.js';
+import { recordFor } from '../api/audit-stage.js';
 import { credentialsBody, noArgs, noBody, plainObject, strategyArgs } from '../api/schemas.js';
 
 const me = (path: string) => [{ verb: 'GET' as const, path }];
@@ -58,9 +59,11 @@ export const selfActions = [
     args: noArgs,
     body: plainObject,
     access: authenticated,
-    async handler({ body, user, ctx }) {
+    async handler(call) {
+      const { body, user, ctx } = call;
       for (const key of ['_id', 'profileIds']) if (Object.hasOwn(body, key)) throw fail('api.assert.forbidden_argument', `body.${key}`);
       const updated = await ctx.users.update(user._id, body);
+      recordFor(call, { type: 'user:update', userId: user._id, details: userChangeDetails('updateSelf', body) });
       return { _id: updated._id, _source: updated.content };
     },
   }),
@@ -97,9 +100,12 @@ function myCredentialsActions() {
     defineAction({
       controller: 'auth', action: 'createMyCredentials', description: 'Adds credentials for the strategy to the caller.',
       http: route('POST', '/_create', '/_create'), args: strategyArgs, body: credentialsBody, access: authenticated,
-      async handler({ args, body, user, ctx }) {
+      async handler(call) {
+        const { args, body, user, ctx } = call;
         assertSelfEditable(ctx.strategies.require(args.strategy), body);
-        return ctx.users.createCredentials(args.strategy, user._id, body);
+        const info = await ctx.users.createCredentials(args.strategy, user._id, body);
+        recordFor(call, { type: 'credentials:create', userId: user._id, strategy: args.strategy, details: { action: 'createMyCredentials', fields: Object.keys(body) } });
+        return info;
       },
     }),
     defineAction({
@@ -109,9 +115,12 @@ function myCredentialsActions() {
       // A wrong current password is a failed login on the account the caller logs in with (the
       // same counters as `auth:login`, or a token holder would get a second set of guesses).
       checksSecret: async ({ args, user, ctx }) => loginAccount(args.strategy, await ctx.users.getCredentials(args.strategy, user._id)) ?? `kuid:${user._id}`,
-      async handler({ args, body, user, token, ctx }) {
+      async handler(call) {
+        const { args, body, user, token, ctx } = call;
         assertSelfEditable(ctx.strategies.require(args.strategy), body);
-        return ctx.users.updateCredentials(args.strategy, user._id, body, token?.session.id, { isSelf: true });
+        const info = await ctx.users.updateCredentials(args.strategy, user._id, body, token?.session.id, { isSelf: true });
+        recordFor(call, { type: 'credentials:update', userId: user._id, strategy: args.strategy, details: { action: 'updateMyCredentials', fields: Object.keys(body) } });
+        return info;
       },
     }),
     defineAction({
@@ -133,8 +142,10 @@ function myCredentialsActions() {
     defineAction({
       controller: 'auth', action: 'deleteMyCredentials', description: "Deletes the caller's credentials for the strategy.",
       http: route('DELETE', '', ''), args: strategyArgs, body: noBody, access: authenticated,
-      async handler({ args, user, token, ctx }) {
+      async handler(call) {
+        const { args, user, token, ctx } = call;
         await ctx.users.deleteCredentials(args.strategy, user._id, token?.session.id);
+        recordFor(call, { type: 'credentials:delete', userId: user._id, strategy: args.strategy, details: { action: 'deleteMyCredentials' } });
         return { acknowledged: true };
       },
     }),

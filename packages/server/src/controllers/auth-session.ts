@@ -1,4 +1,5 @@
 import { fail, isPortcullisError } from '@portcullis/core';
+import { recordFor } from '../api/audit-stage.js';
 import { loginAccount, passportRequest, userOfToken } from '../api/callers.js';
 import { z } from 'zod';
 import { defineAction, outcome } from '../api/action.js';
@@ -20,7 +21,8 @@ export const sessionActions = [
     args: z.object({ strategy: strategyName, expiresIn, cookieAuth: flag }).loose(),
     body: plainObject.nullable(),
     checksSecret: ({ args, body }) => loginAccount(args.strategy, body),
-    async handler({ args, body, connection, ctx }) {
+    async handler(call) {
+      const { args, body, connection, ctx } = call;
       const request = passportRequest(args.strategy, body ?? {}, args, connection);
       ctx.strategies.require(args.strategy);
       // Parse expiresIn before the (expensive) credential check, so a bad value costs nothing.
@@ -35,6 +37,7 @@ export const sessionActions = [
         throw fail('plugin.strategy.missing_user', `Unable to log in using the strategy "${args.strategy}"`);
       }
       connection.tokens?.bind(session);
+      recordFor(call, { type: 'auth:login', userId: result.user._id, actorId: result.user._id, strategy: args.strategy, details: { sessionId: session.id } });
       return token;
     },
   }),
@@ -46,11 +49,15 @@ export const sessionActions = [
     args: z.object({ global: flag, cookieAuth: flag }).loose(),
     body: noBody,
     access: authenticated,
-    async handler({ args, token, user, connection, ctx }) {
+    async handler(call) {
+      const { args, token, user, connection, ctx } = call;
       // The connection that logs out knows it: it is not told its token was revoked.
       connection.tokens?.unbind();
       if (args.global) await ctx.tokens.revokeUser(user._id);
       else if (token && token.session.kind === 'kauth') await ctx.tokens.revoke(token.session.id);
+      const sessionId = token?.session.id ?? null;
+      recordFor(call, { type: 'auth:logout', userId: user._id, details: { global: args.global === true, sessionId } });
+      if (args.global) recordFor(call, { type: 'token:revoke', userId: user._id, details: { reason: 'logout', all: true } });
       return { acknowledged: true };
     },
   }),
@@ -83,11 +90,13 @@ export const sessionActions = [
     args: z.object({ expiresIn, cookieAuth: flag }).loose(),
     body: noBody,
     access: authenticated,
-    async handler({ args, token, connection, ctx }) {
+    async handler(call) {
+      const { args, token, connection, ctx } = call;
       // HTTP Basic callers have no token to refresh.
       if (!token) throw fail('security.token.refresh_forbidden', 'Basic credentials');
       const { token: fresh, session } = await ctx.tokens.refreshSession(token, args.expiresIn);
       connection.tokens?.bind(session);
+      recordFor(call, { type: 'token:create', userId: token.kuid, details: { reason: 'refresh', sessionId: session.id, previousSessionId: token.session.id } });
       return fresh;
     },
   }),

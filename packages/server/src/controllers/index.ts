@@ -11,13 +11,14 @@ import { profileActions } from './security-profiles.js';
 import { searchActions } from './security-search.js';
 import { rightsSearchActions } from './security-search-rights.js';
 import { userSessionActions } from './user-sessions.js';
+import { auditActions } from './security-audit.js';
 
 /** Every action this server serves, on every protocol. */
 export function allActions(): ActionDefinition[] {
   const actions: ActionDefinition[] = [...sessionActions, ...selfActions, ...userActions, ...credentialActions];
   actions.push(...userBatchActions, ...userSessionActions);
   actions.push(...roleActions, ...profileActions);
-  actions.push(...searchActions, ...rightsSearchActions);
+  actions.push(...searchActions, ...rightsSearchActions, ...auditActions);
   actions.push(...serverActions(() => actions));
   actions.push(...metricsActions, ...statsActions);
   return actions;

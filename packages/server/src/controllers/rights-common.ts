@@ -2,6 +2,7 @@ import { fail, type OnAssignedUsers, type Profile, type Role } from '@portcullis
 import { z } from 'zod';
 import { defineAction, type ActionCall, type ActionDefinition } from '../api/action.js';
 import { flag, id, idArgs, noArgs, noBody } from '../api/schemas.js';
+import { recordFor } from '../api/audit-stage.js';
 
 /** Arguments of the role and profile writes: `refresh` is accepted and ignored (writes are visible at once). */
 export const writeArgs = z.object({ _id: id, refresh: z.string().optional(), force: flag, strict: flag }).loose();
@@ -27,9 +28,23 @@ export function deletable(ids: string[], limit: number): string[] {
   return ids;
 }
 
-/** Kuzzle's "[SECURITY] User x applied action y on z" line: who changed which rights. */
-export function audit(call: Pick<ActionCall<unknown, unknown>, 'ctx' | 'user' | 'requestId'>, action: string, targets: readonly string[]): void {
+/** The audit event of a role or profile action: `role:create`, `profile:delete`... (createOrReplace is an update, named in `details.action`). */
+function eventOf(action: string): `${'role' | 'profile'}:${'create' | 'update' | 'delete'}` {
+  const kind = /Role/.test(action) ? 'role' : 'profile';
+  if (/^m?[dD]elete/.test(action)) return `${kind}:delete`;
+  return /^create(?!OrReplace)/.test(action) ? `${kind}:create` : `${kind}:update`;
+}
+
+/**
+ * Kuzzle's "[SECURITY] User x applied action y on z" line: who changed which rights; and one
+ * audit event per role or profile changed, with the caller as actor.
+ */
+export function audit(
+  call: Pick<ActionCall<unknown, unknown>, 'ctx' | 'user' | 'requestId' | 'connection'>, action: string, targets: readonly string[],
+  types: ReadonlyArray<ReturnType<typeof eventOf>> = [eventOf(action)],
+): void {
   call.ctx.logger.info({ ns: 'portcullis:security', kuid: call.user._id, requestId: call.requestId, action, targets }, `[SECURITY] user "${call.user._id}" applied "${action}" on ${targets.join(', ')}`);
+  for (const type of types) for (const target of targets) recordFor(call, { type, details: { id: target, action } });
 }
 
 /** What get and mGet of roles or profiles read through. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineAction } from '../api/action.js';
+import { recordFor } from '../api/audit-stage.js';
 import { credentialsBody, id, noArgs, noBody, strategyAndId, strategyArgs, strategyName } from '../api/schemas.js';
 
 /** security: credentials of any user, by an administrator. */
@@ -7,18 +8,30 @@ export const credentialActions = [
   defineAction({
     controller: 'security', action: 'createCredentials', description: "Adds credentials for a strategy to a user.",
     http: [{ verb: 'POST', path: '/credentials/:strategy/:_id/_create' }], args: strategyAndId, body: credentialsBody,
-    handler: async ({ args, body, ctx }) => ctx.users.createCredentials(args.strategy, args._id, body),
+    async handler(call) {
+      const { args, body, ctx } = call;
+      const info = await ctx.users.createCredentials(args.strategy, args._id, body);
+      recordFor(call, { type: 'credentials:create', userId: args._id, strategy: args.strategy, details: { action: 'createCredentials', fields: Object.keys(body) } });
+      return info;
+    },
   }),
   defineAction({
     controller: 'security', action: 'updateCredentials', description: "Changes a user's credentials; its sessions end.",
     http: [{ verb: 'PUT', path: '/credentials/:strategy/:_id/_update' }], args: strategyAndId, body: credentialsBody,
-    handler: async ({ args, body, ctx }) => ctx.users.updateCredentials(args.strategy, args._id, body),
+    async handler(call) {
+      const { args, body, ctx } = call;
+      const info = await ctx.users.updateCredentials(args.strategy, args._id, body);
+      recordFor(call, { type: 'credentials:update', userId: args._id, strategy: args.strategy, details: { action: 'updateCredentials', fields: Object.keys(body) } });
+      return info;
+    },
   }),
   defineAction({
     controller: 'security', action: 'deleteCredentials', description: "Deletes a user's credentials for a strategy; its sessions end.",
     http: [{ verb: 'DELETE', path: '/credentials/:strategy/:_id' }], args: strategyAndId, body: noBody,
-    async handler({ args, ctx }) {
+    async handler(call) {
+      const { args, ctx } = call;
       await ctx.users.deleteCredentials(args.strategy, args._id);
+      recordFor(call, { type: 'credentials:delete', userId: args._id, strategy: args.strategy, details: { action: 'deleteCredentials' } });
       return { acknowledged: true };
     },
   }),

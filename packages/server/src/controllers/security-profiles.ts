@@ -38,7 +38,8 @@ export const profileActions: ActionDefinition[] = [
     http: [{ verb: 'POST', path: '/_restrictDefaultRights' }], args: noArgs, body: noBody,
     async handler(call) {
       await call.ctx.profiles.restrictDefaultRights();
-      audit(call, 'restrictDefaultRights', ['admin', 'default', 'anonymous']);
+      // The same ids name the roles and the profiles it overwrites.
+      audit(call, 'restrictDefaultRights', ['admin', 'default', 'anonymous'], ['profile:update', 'role:update']);
       return null;
     },
   }),

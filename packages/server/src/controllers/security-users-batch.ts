@@ -4,6 +4,7 @@ import { defineAction, withError } from '../api/action.js';
 import { id } from '../api/schemas.js';
 import { deletable } from './rights-common.js';
 import { serializeUser } from './security-users.js';
+import { recordFor } from '../api/audit-stage.js';
 
 /** Longest `ids` argument accepted as text (a comma list or a JSON array), before it is split. */
 const MAX_IDS_TEXT = 1_000_000;
@@ -68,8 +69,10 @@ export const userBatchActions = [
     http: [{ verb: 'POST', path: '/users/_mDelete' }],
     args: z.object({}).loose(),
     body: z.object({ ids: z.array(id) }).strict(),
-    async handler({ body, ctx }) {
+    async handler(call) {
+      const { body, ctx } = call;
       const { deleted, failures } = await ctx.users.deleteMany(deletable(body.ids, ctx.config.limits.documentsWriteCount));
+      for (const kuid of deleted) recordFor(call, { type: 'user:delete', userId: kuid, details: { action: 'mDeleteUsers' } });
       if (failures.length === 0) return deleted;
       const refused = failures.map(({ kuid, error }) => refusal(kuid, error, ctx.logger)).join(', ');
       return withError(deleted, fail('services.storage.incomplete_delete', refused));

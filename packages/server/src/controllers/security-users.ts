@@ -1,8 +1,10 @@
-import { assertSelfEditable, fail, type UserContent, type UserRecord } from '@portcullis/core';
+import { assertSelfEditable, fail, userChangeDetails, type UserContent, type UserRecord } from '@portcullis/core';
 import { z } from 'zod';
 import { defineAction } from '../api/action.js';
 import { untilFirstAdmin } from '../api/access.js';
 import { flag, id, idArgs, kuidMode, noBody, plainObject } from '../api/schemas.js';
+import { recordFor } from '../api/audit-stage.js';
+import { audit } from './rights-common.js';
 
 const createArgs = z.object({ _id: id.optional(), kuid: kuidMode, refresh: z.string().optional() }).loose();
 const credentials = z.record(z.string(), plainObject).optional();
@@ -38,12 +40,17 @@ export const userActions = [
     args: createArgs.extend({ reset: flag }),
     body: z.object({ content: plainObject.optional(), credentials }).strict(),
     access: untilFirstAdmin,
-    async handler({ args, body, ctx }) {
+    async handler(call) {
+      const { args, body, ctx } = call;
       const content = withProfiles(body.content, ['admin']);
       // The guard is a lock in the shared database: one administrator, however many nodes race.
       const admin = await ctx.users.createFirstAdmin({ kuid: args._id, content, credentials: body.credentials ?? {} });
+      recordFor(call, { type: 'user:create', userId: admin._id, details: userChangeDetails('createFirstAdmin', content, body.credentials ?? {}) });
       // Kuzzle's `reset`: the default roles and profiles back to the secure standard set.
-      if (args.reset) await ctx.profiles.restrictDefaultRights();
+      if (args.reset) {
+        await ctx.profiles.restrictDefaultRights();
+        audit(call, 'restrictDefaultRights', ['admin', 'default', 'anonymous'], ['profile:update', 'role:update']);
+      }
       return serializeUser(admin);
     },
   }),
@@ -57,8 +64,11 @@ export const userActions = [
     ],
     args: createArgs,
     body: z.object({ content: plainObject.and(z.object({ profileIds: z.array(z.string().min(1)).min(1) })), credentials }).strict(),
-    async handler({ args, body, ctx }) {
-      return serializeUser(await ctx.users.create({ kuid: args._id, content: body.content, credentials: body.credentials ?? {} }));
+    async handler(call) {
+      const { args, body, ctx } = call;
+      const user = await ctx.users.create({ kuid: args._id, content: body.content, credentials: body.credentials ?? {} });
+      recordFor(call, { type: 'user:create', userId: user._id, details: userChangeDetails('createUser', body.content, body.credentials ?? {}) });
+      return serializeUser(user);
     },
   }),
   defineAction({
@@ -71,11 +81,14 @@ export const userActions = [
     ],
     args: createArgs,
     body: z.object({ content: plainObject.optional(), credentials }).strict(),
-    async handler({ args, body, ctx }) {
+    async handler(call) {
+      const { args, body, ctx } = call;
       // Whoever signs up chooses these credentials about themselves, as with auth:createMyCredentials.
       for (const [strategy, given] of Object.entries(body.credentials ?? {})) assertSelfEditable(ctx.strategies.require(strategy), given);
       const content = withProfiles(body.content, [...ctx.config.security.restrictedProfileIds]);
-      return serializeUser(await ctx.users.create({ kuid: args._id, content, credentials: body.credentials ?? {} }));
+      const user = await ctx.users.create({ kuid: args._id, content, credentials: body.credentials ?? {} });
+      recordFor(call, { type: 'user:create', userId: user._id, details: userChangeDetails('createRestrictedUser', content, body.credentials ?? {}) });
+      return serializeUser(user);
     },
   }),
   defineAction({
@@ -94,12 +107,15 @@ export const userActions = [
     http: [{ verb: 'PUT', path: '/users/:_id/_update' }],
     args: idArgs,
     body: plainObject,
-    async handler({ args, body, ctx }) {
+    async handler(call) {
+      const { args, body, ctx } = call;
       assertNoId(body, 'body._id');
       if (body['profileIds'] !== undefined && (!Array.isArray(body['profileIds']) || !body['profileIds'].every((p) => typeof p === 'string'))) {
         throw fail('api.assert.invalid_type', 'body.profileIds', 'string[]');
       }
-      return serializeUser(await ctx.users.update(args._id, body));
+      const user = await ctx.users.update(args._id, body);
+      recordFor(call, { type: 'user:update', userId: user._id, details: userChangeDetails('updateUser', body) });
+      return serializeUser(user);
     },
   }),
   defineAction({
@@ -109,9 +125,12 @@ export const userActions = [
     http: [{ verb: 'PUT', path: '/users/:_id/_replace' }],
     args: idArgs,
     body: fullContent,
-    async handler({ args, body, ctx }) {
+    async handler(call) {
+      const { args, body, ctx } = call;
       assertNoId(body, 'body._id');
-      return serializeUser(await ctx.users.replace(args._id, body));
+      const user = await ctx.users.replace(args._id, body);
+      recordFor(call, { type: 'user:update', userId: user._id, details: userChangeDetails('replaceUser', body) });
+      return serializeUser(user);
     },
   }),
   defineAction({
@@ -121,10 +140,14 @@ export const userActions = [
     http: [{ verb: 'POST', path: '/users/:_id/_upsert' }],
     args: idArgs,
     body: z.object({ content: fullContent, credentials, default: plainObject.optional() }).strict(),
-    async handler({ args, body, ctx }) {
+    async handler(call) {
+      const { args, body, ctx } = call;
       assertNoId(body.content, 'body.content._id');
       if (body.default) assertNoId(body.default, 'body.default._id');
-      return serializeUser(await ctx.users.upsert(args._id, body.content, body.default ?? {}, body.credentials ?? {}));
+      const user = await ctx.users.upsert(args._id, body.content, body.default ?? {}, body.credentials ?? {});
+      // Created or merged: the event says upsert; `fields` are those of the content given.
+      recordFor(call, { type: 'user:update', userId: user._id, details: userChangeDetails('upsertUser', body.content, body.credentials ?? {}) });
+      return serializeUser(user);
     },
   }),
   defineAction({
@@ -146,8 +169,10 @@ export const userActions = [
     http: [{ verb: 'DELETE', path: '/users/:_id' }],
     args: idArgs,
     body: noBody,
-    async handler({ args, ctx }) {
+    async handler(call) {
+      const { args, ctx } = call;
       await ctx.users.delete(args._id);
+      recordFor(call, { type: 'user:delete', userId: args._id, details: { action: 'deleteUser' } });
       return { _id: args._id };
     },
   }),
@@ -158,9 +183,11 @@ export const userActions = [
     http: [{ verb: 'DELETE', path: '/users/:_id/tokens' }],
     args: idArgs,
     body: noBody,
-    async handler({ args, ctx }) {
+    async handler(call) {
+      const { args, ctx } = call;
       await ctx.security.requireUser(args._id);
       await ctx.tokens.revokeUser(args._id);
+      recordFor(call, { type: 'token:revoke', userId: args._id, details: { reason: 'revokeTokens', all: true } });
       return null;
     },
   }),

@@ -15,6 +15,19 @@ export interface Tables {
   /** `login_key` (migration 0003) is loginKey(login): unique per strategy. */
   credentials: { strategy: string; kuid: string; login: string; login_key: string; data: string };
   settings: { key: string; value: string };
+  /** Migration 0007_audit_log: see audit-log-table.ts. `details` is JSON text. */
+  audit_events: {
+    id: string;
+    at: ColumnType<number | string, number, number>;
+    type: string;
+    outcome: string;
+    user_id: string | null;
+    actor_id: string | null;
+    strategy: string | null;
+    ip: string | null;
+    user_agent: string | null;
+    details: string;
+  };
   sessions: {
     id: string;
     kuid: string;
