@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import {
-  createLogger, namespaced, openLoginLimiter, openStorage, ProfileService, RoleService, SearchService, SecurityService, StrategyRegistry, TokenManager, UserService,
+  ApiKeyService, createLogger, namespaced, openLoginLimiter, openStorage, ProfileService, RoleService, SearchService, SecurityService, StrategyRegistry, TokenManager, UserService,
   type Config, type Logger, type LoginLimiter, type StrategyFactory,
 } from '@portcullis/core';
 import { createLocalStrategy } from '@portcullis/strategy-local';
@@ -64,7 +64,8 @@ export async function createPortcullis(options: PortcullisOptions): Promise<Port
     const metrics = new NodeMetrics({ security, sessions: storage.sessions, plugins, logger: namespaced(logger, 'metrics') });
     // One search service per node: it holds the scroll signing key once read.
     const search = new SearchService(storage.search, storage.settings, config.limits.documentsFetchCount);
-    const context: ServerContext = { config, logger, nodeId, storage, security, strategies, tokens, users, roles, profiles, logins, search, version: VERSION, startedAt: Date.now(), metrics };
+    const apiKeys = new ApiKeyService(tokens, storage.apiKeys, config.security.apiKey);
+    const context: ServerContext = { config, logger, nodeId, storage, security, strategies, tokens, apiKeys, users, roles, profiles, logins, search, version: VERSION, startedAt: Date.now(), metrics };
     await bootstrapAdmin(context);
     return assemble(context, actions);
   } catch (error) {
@@ -90,7 +91,8 @@ function assemble(context: ServerContext, actions: ActionDefinition[]): Portcull
   });
   funnel.bindTokensWith({
     bind: (connection, session) => {
-      if (connection.protocol === 'websocket') links.link(connection.id, session, (message) => websocket.send(connection.id, message));
+      // A single-use token is spent by the request that binds it: nothing to hear of later.
+      if (connection.protocol === 'websocket' && !session.singleUse) links.link(connection.id, session, (message) => websocket.send(connection.id, message));
     },
     unbind: (connection) => links.unlink(connection.id),
   });

@@ -4,6 +4,7 @@ import { namespaced, type Logger } from '../logging/logger.js';
 import type { ProfileRecord, RoleRecord, SessionStore, Storage } from './ports.js';
 import { RedisSessionStore } from './redis/redis-session-store.js';
 import { openSqlDatabase, type SqlDatabase } from './sql/database.js';
+import { SqlApiKeyStore } from './sql/sql-api-key-store.js';
 import { SqlCredentialStore } from './sql/sql-credential-store.js';
 import { SqlDocumentStore } from './sql/sql-document-store.js';
 import { SqlSearchStore } from './sql/sql-search-store.js';
@@ -72,6 +73,7 @@ export async function openStorage(config: Readonly<Config>, logger: Logger): Pro
     settings: new SqlSettingsStore(database.db),
     search: new SqlSearchStore(database.db, database.dialect),
     sessions,
+    apiKeys: new SqlApiKeyStore(database.db, database.dialect),
     transaction: (run) => database.transaction(run),
     lock: (name) => database.lock(name),
     describe: () => ({ ...description }),

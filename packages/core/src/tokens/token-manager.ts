@@ -36,6 +36,14 @@ interface Claims {
   exp: number | undefined;
   /** `auth_time` (OpenID Connect), in ms; `iat` for tokens signed before it was written. */
   loginAt: number;
+  /** `single_use`: the token's session is consumed by its first check (auth:createToken). */
+  singleUse: boolean;
+}
+
+/** What else a new token may be. */
+export interface TokenOptions {
+  /** Good for one request: its first check consumes its session, on whichever node. */
+  singleUse?: boolean;
 }
 
 const PREFIXES: Record<TokenKind, string> = { kauth: 'kauth-', kapikey: 'kapikey-' };
@@ -91,17 +99,20 @@ export class TokenManager {
     return (await this.createSession(kuid, expiresIn, kind)).token;
   }
 
-  /** Like {@link create}, with the session behind the token (to bind it to a connection). */
-  createSession(kuid: string, expiresIn: unknown, kind: TokenKind = 'kauth'): Promise<{ token: IssuedToken; session: Session }> {
-    // API keys are the one kind of token that may be endless (Kuzzle's createApiKey): maxTTL is for logins.
-    const ttl = kind === 'kapikey' && expiresIn !== undefined && expiresIn !== null ? parseExpiresIn(expiresIn, -1) : this.ttlOf(expiresIn);
+  /**
+   * Like {@link create}, with the session behind the token (to bind it to a connection).
+   * @param maxTTL for API keys only: their longest lifetime (-1: none); login tokens keep `security.jwt.maxTTL`
+   */
+  createSession(kuid: string, expiresIn: unknown, kind: TokenKind = 'kauth', options: TokenOptions & { maxTTL?: number } = {}): Promise<{ token: IssuedToken; session: Session }> {
+    // API keys are the one kind of token that may be endless (Kuzzle's createApiKey): jwt.maxTTL is for logins.
+    const ttl = kind === 'kapikey' ? parseExpiresIn(expiresIn ?? -1, options.maxTTL ?? -1) : this.ttlOf(expiresIn);
     const now = Date.now();
-    return this.issue(kuid, ttl, kind, now, now);
+    return this.issue(kuid, ttl, kind, now, now, options.singleUse === true);
   }
 
-  private async issue(kuid: string, ttl: number, kind: TokenKind, now: number, loginAt: number): Promise<{ token: IssuedToken; session: Session }> {
-    const session: Session = { id: randomUUID(), kuid, kind, ttl, expiresAt: ttl === -1 ? -1 : now + ttl, refreshed: false };
-    const payload: Record<string, unknown> = { _id: kuid, auth_time: Math.floor(loginAt / 1000) };
+  private async issue(kuid: string, ttl: number, kind: TokenKind, now: number, loginAt: number, singleUse = false): Promise<{ token: IssuedToken; session: Session }> {
+    const session: Session = { id: randomUUID(), kuid, kind, ttl, expiresAt: ttl === -1 ? -1 : now + ttl, refreshed: false, ...(singleUse ? { singleUse } : {}) };
+    const payload: Record<string, unknown> = { _id: kuid, auth_time: Math.floor(loginAt / 1000), ...(singleUse ? { single_use: true } : {}) };
     // exp is in seconds: round up, so the JWT never dies before its session (which is exact to the ms).
     if (ttl !== -1) payload['exp'] = Math.ceil(session.expiresAt / 1000);
     const signed = jwt.sign(payload, this.signingKey(), { algorithm: this.options.algorithm, jwtid: session.id });
@@ -115,6 +126,8 @@ export class TokenManager {
    */
   async verify(token: unknown): Promise<VerifiedToken> {
     const { raw, kind, payload } = this.parse(token);
+    // A single-use token's check is its use: the shared store hands its session to one caller only.
+    if (payload.singleUse) return this.check(raw, kind, payload, await this.sessions.consume(payload.jti));
     return this.check(raw, kind, payload, await this.sessions.get(payload.jti));
   }
 
@@ -125,8 +138,10 @@ export class TokenManager {
    */
   verifyCached(token: unknown): VerifiedToken | undefined {
     const { raw, kind, payload } = this.parse(token);
+    // Never from memory: a single-use token must go through the atomic consume of `verify`.
+    if (payload.singleUse) return undefined;
     const session = this.sessions.peek?.(payload.jti);
-    return session === undefined ? undefined : this.check(raw, kind, payload, session);
+    return session === undefined || session?.singleUse ? undefined : this.check(raw, kind, payload, session);
   }
 
   private parse(token: unknown): { raw: string; kind: TokenKind; payload: Claims } {
@@ -139,7 +154,7 @@ export class TokenManager {
   private check(token: string, kind: TokenKind, payload: Claims, session: Session | null): VerifiedToken {
     // exp is rounded up to the second: a session gone in exp's last second ended by expiring.
     if (!session && payload.exp !== undefined && payload.exp * 1000 - 1000 <= Date.now()) throw fail('security.token.expired');
-    if (!session || session.kuid !== payload._id || session.kind !== kind) throw fail('security.token.invalid');
+    if (!session || session.kuid !== payload._id || session.kind !== kind || (session.singleUse === true) !== payload.singleUse) throw fail('security.token.invalid');
     if (session.expiresAt !== -1 && session.expiresAt <= Date.now()) throw fail('security.token.expired');
     return { kuid: session.kuid, token, session, loginAt: payload.loginAt };
   }
@@ -189,9 +204,14 @@ export class TokenManager {
     return this.sessions.delete(sessionId);
   }
 
-  /** Ends the sessions of a user: its login tokens by default, every token with `kind` undefined. */
-  revokeUser(kuid: string, kind: TokenKind | undefined = 'kauth'): Promise<string[]> {
-    return this.sessions.deleteByUser(kuid, kind);
+  /** Ends the login sessions of a user (logout everywhere, security:revokeTokens): never its API keys. */
+  revokeUser(kuid: string): Promise<string[]> {
+    return this.sessions.deleteByUser(kuid, 'kauth');
+  }
+
+  /** Ends every session of a user, its API keys' included (the user's deletion). */
+  revokeAll(kuid: string): Promise<string[]> {
+    return this.sessions.deleteByUser(kuid);
   }
 
   /** Ends every login session of a user but one (the caller's, after a password change). */
@@ -230,7 +250,7 @@ export class TokenManager {
     }
     if (typeof payload !== 'object' || typeof payload['_id'] !== 'string' || typeof payload.jti !== 'string') throw fail('security.token.invalid');
     const authTime = typeof payload['auth_time'] === 'number' ? payload['auth_time'] : (payload.iat ?? 0);
-    return { _id: payload['_id'], jti: payload.jti, exp: payload.exp, loginAt: authTime * 1000 };
+    return { _id: payload['_id'], jti: payload.jti, exp: payload.exp, loginAt: authTime * 1000, singleUse: payload['single_use'] === true };
   }
 
   private signingKey(): KeyObject {

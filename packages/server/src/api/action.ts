@@ -1,4 +1,4 @@
-import type { LoginLimiter, Logger, PortcullisError, ProfileService, RoleService, SearchService, SecurityService, Session, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
+import type { ApiKeyService, LoginLimiter, Logger, PortcullisError, ProfileService, RoleService, SearchService, SecurityService, Session, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
 import type { z } from 'zod';
 import type { MaybeAsync } from './maybe-async.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
@@ -22,6 +22,8 @@ export interface ServerContext {
   security: SecurityService;
   strategies: StrategyRegistry;
   tokens: TokenManager;
+  /** Kuzzle's API keys (auth: and security: createApiKey, searchApiKeys, deleteApiKey). */
+  apiKeys: ApiKeyService;
   users: UserService;
   /** Roles and profiles over the API (validated, guarded, announced to every node). */
   roles: RoleService;

@@ -74,6 +74,24 @@ export const sessionActions = [
   }),
   defineAction({
     controller: 'auth',
+    action: 'createToken',
+    issuesToken: true,
+    description: 'Returns an extra token for the caller; with `singleUse`, one that the first request using it consumes, on whichever node.',
+    http: [{ verb: 'POST', path: '/_createToken' }],
+    args: z.object({ expiresIn, singleUse: flag }).loose(),
+    body: noBody,
+    authenticated: true,
+    async handler({ args, user, ctx }) {
+      if (args.expiresIn === -1 || (typeof args.expiresIn === 'string' && args.expiresIn.trim() === '-1')) {
+        throw fail('security.token.invalid_expiration', 'a token created by auth:createToken must expire');
+      }
+      const singleUse = args.singleUse === true;
+      const { token } = await ctx.tokens.createSession(user._id, args.expiresIn, 'kauth', { singleUse });
+      return { token: token.jwt, expiresAt: token.expiresAt, ttl: token.ttl, singleUse };
+    },
+  }),
+  defineAction({
+    controller: 'auth',
     action: 'refreshToken',
     issuesToken: true,
     description: 'Returns a new token for the same user; the old one stays valid for the grace period.',

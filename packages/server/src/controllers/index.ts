@@ -1,4 +1,5 @@
 import type { ActionDefinition } from '../api/action.js';
+import { apiKeyActions } from './api-keys.js';
 import { selfActions } from './auth-self.js';
 import { sessionActions } from './auth-session.js';
 import { credentialActions } from './security-credentials.js';
@@ -14,7 +15,7 @@ import { rightsSearchActions } from './security-search-rights.js';
 /** Every action this server serves, on every protocol. */
 export function allActions(): ActionDefinition[] {
   const actions: ActionDefinition[] = [...sessionActions, ...selfActions, ...userActions, ...credentialActions];
-  actions.push(...userBatchActions);
+  actions.push(...userBatchActions, ...apiKeyActions);
   actions.push(...roleActions, ...profileActions);
   actions.push(...searchActions, ...rightsSearchActions);
   actions.push(...serverActions(() => actions));

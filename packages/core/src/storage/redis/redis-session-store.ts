@@ -21,13 +21,13 @@ export interface RedisSessionStoreOptions {
 
 type RevocationListener = (sessionIds: string[]) => void;
 
-// KEYS: session hash, user set, live index. ARGV: id, kuid, kind, expiresAt, ttl, now.
+// KEYS: session hash, user set, live index. ARGV: id, kuid, kind, expiresAt, ttl, now, singleUse.
 // The user set lives as long as its longest session, so that it does not outlive its members.
 // The live index (a sorted set of ids by expiry, endless ones at +inf) is what the metrics count
 // with one ZCOUNT; each creation prunes what expired from it, so it holds about the live sessions.
 const CREATE = `
 local setTtl = redis.call('PTTL', KEYS[2])
-redis.call('HSET', KEYS[1], 'kuid', ARGV[2], 'kind', ARGV[3], 'expiresAt', ARGV[4], 'ttl', ARGV[5], 'refreshed', '0')
+redis.call('HSET', KEYS[1], 'kuid', ARGV[2], 'kind', ARGV[3], 'expiresAt', ARGV[4], 'ttl', ARGV[5], 'refreshed', '0', 'singleUse', ARGV[7])
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[6])
 local at = tonumber(ARGV[4])
@@ -120,7 +120,7 @@ export class RedisSessionStore implements SessionStore {
   create(session: Session): Promise<void> {
     return this.call(async () => {
       await this.client.eval(CREATE, 3, this.sessionKey(session.id), this.userKey(session.kuid), this.liveKey,
-        session.id, session.kuid, session.kind, session.expiresAt, session.ttl, Date.now());
+        session.id, session.kuid, session.kind, session.expiresAt, session.ttl, Date.now(), session.singleUse ? '1' : '0');
     });
   }
 
@@ -130,14 +130,19 @@ export class RedisSessionStore implements SessionStore {
 
   /** From this node's cache when it holds the session, else from Redis (and then cached); concurrent misses share one read. */
   get(id: string): Promise<Session | null> {
-    return this.cache.getOrLoad(id, () => this.call(async () => {
-      const fields = await this.client.hgetall(this.sessionKey(id));
-      if (fields.kuid === undefined || fields.kind === undefined) return null;
-      return {
-        id, kuid: fields.kuid, kind: fields.kind as TokenKind,
-        expiresAt: Number(fields.expiresAt), ttl: Number(fields.ttl), refreshed: fields.refreshed === '1',
-      };
-    }));
+    return this.cache.getOrLoad(id, () => this.call(async () => sessionOf(id, await this.client.hgetall(this.sessionKey(id)))));
+  }
+
+  /** HGETALL and DEL in one MULTI: Redis runs it whole, so one caller's DEL deletes the hash and decides. */
+  consume(id: string): Promise<Session | null> {
+    return this.call(async () => {
+      const replies = await this.client.multi().hgetall(this.sessionKey(id)).del(this.sessionKey(id)).zrem(this.liveKey, id).exec();
+      const [fields, deleted] = (replies ?? []).map(([error, reply]) => { if (error) throw error; return reply; });
+      if (deleted !== 1) return null;
+      const session = sessionOf(id, fields as Record<string, string>);
+      if (session) await this.client.srem(this.userKey(session.kuid), id);
+      return session;
+    });
   }
 
   markRefreshed(id: string, graceMs: number): Promise<boolean> {
@@ -310,6 +315,16 @@ export class RedisSessionStore implements SessionStore {
       throw new PortcullisError('services.cache.not_connected', [], { cause: error });
     }
   }
+}
+
+/** A session from its hash's fields; null when the hash is gone. */
+function sessionOf(id: string, fields: Record<string, string>): Session | null {
+  if (fields.kuid === undefined || fields.kind === undefined) return null;
+  return {
+    id, kuid: fields.kuid, kind: fields.kind as TokenKind,
+    expiresAt: Number(fields.expiresAt), ttl: Number(fields.ttl), refreshed: fields.refreshed === '1',
+    ...(fields.singleUse === '1' ? { singleUse: true } : {}),
+  };
 }
 
 /** Logs an outage once, and the recovery, instead of every failed reconnection attempt. */

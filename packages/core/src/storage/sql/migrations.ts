@@ -1,4 +1,5 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { apiKeys } from './api-keys-migration.js';
 import { canonicalLogins } from './canonical-logins.js';
 import { searchIndex } from './search-index.js';
 
@@ -57,6 +58,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   },
   '0003_canonical_logins': canonicalLogins,
   '0004_search_index': searchIndex,
+  '0005_api_keys': apiKeys,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };

@@ -1,4 +1,4 @@
-import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool } from 'kysely';
 import type { Logger } from '../../logging/logger.js';
 import type { CacheStats, Session, SessionStore, TokenKind } from '../ports.js';
 import { SessionCache } from '../session-cache.js';
@@ -17,6 +17,14 @@ function live(now: number): SessionFilter {
 function isLive(expiresAt: number | string, now: number): boolean {
   const at = Number(expiresAt);
   return at === -1 || at > now;
+}
+
+function sessionOf(row: Selectable<Tables['sessions']>): Session {
+  return {
+    id: row.id, kuid: row.kuid, kind: row.kind as TokenKind,
+    expiresAt: Number(row.expires_at), ttl: Number(row.ttl), refreshed: row.refreshed === 1,
+    ...(row.single_use === 1 ? { singleUse: true } : {}),
+  };
 }
 
 /**
@@ -68,7 +76,7 @@ export class SqlSessionStore implements SessionStore {
     return guard(UNAVAILABLE, async () => {
       await this.db.insertInto('sessions').values({
         id: session.id, kuid: session.kuid, kind: session.kind,
-        expires_at: session.expiresAt, ttl: session.ttl, refreshed: session.refreshed ? 1 : 0,
+        expires_at: session.expiresAt, ttl: session.ttl, refreshed: session.refreshed ? 1 : 0, single_use: session.singleUse ? 1 : 0,
       }).execute();
     });
   }
@@ -81,13 +89,19 @@ export class SqlSessionStore implements SessionStore {
     const read = () => guard(UNAVAILABLE, async () => {
       const row = await this.db.selectFrom('sessions').selectAll()
         .where('id', '=', id).where(live(Date.now())).executeTakeFirst();
-      if (row === undefined) return null;
-      return {
-        id: row.id, kuid: row.kuid, kind: row.kind as TokenKind,
-        expiresAt: Number(row.expires_at), ttl: Number(row.ttl), refreshed: row.refreshed === 1,
-      };
+      return row === undefined ? null : sessionOf(row);
     });
     return this.current()?.getOrLoad(id, read) ?? read();
+  }
+
+  /** One DELETE ... RETURNING: the statement that deletes the row is the one caller that gets it. */
+  consume(id: string): Promise<Session | null> {
+    return guard(UNAVAILABLE, async () => {
+      const row = await this.db.deleteFrom('sessions').where('id', '=', id).where(live(Date.now())).returningAll().executeTakeFirst();
+      if (row === undefined) return null;
+      this.cache?.drop([id]);
+      return sessionOf(row);
+    });
   }
 
   /** The cache, emptied first when another connection committed to the file since it was filled. */
