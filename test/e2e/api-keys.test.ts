@@ -215,6 +215,14 @@ for (const mode of MODES) {
           expect(ok(await call({ controller: 'auth', action: 'checkToken', body: { token: checked.token } }))).to.include({ valid: false });
         });
 
+        it('accepts a single-use token once when two requests bring it at the same moment', async () => {
+          for (let round = 0; round < 5; round++) {
+            const { token } = ok<Created>(await createToken({ singleUse: true }));
+            const answers = await Promise.all([me(token), me(token)]);
+            expect(answers.filter((answer) => answer.error === null)).to.have.length(1);
+          }
+        });
+
         it('refuses a token that never expires, bad arguments and anonymous callers', async () => {
           failed(await createToken({ expiresIn: -1 }), 'security.token.invalid_expiration', 400);
           failed(await createToken({ expiresIn: 'never' }), 'api.assert.invalid_argument', 400);
