@@ -77,7 +77,7 @@ for (const mode of MODES) {
           const cap = await login(client, 'cap', 'cap-password-1');
           const keys = [];
           for (let index = 0; index < 4; index++) keys.push(await create(cap, `key ${index}`));
-          failed(await call({ controller: 'auth', action: 'createApiKey', jwt: cap, body: { description: 'one more' } }), 'security.api_key.limit_exceeded', 412);
+          failed(await call({ controller: 'auth', action: 'createApiKey', jwt: cap, body: { description: 'one more' } }), 'security.apikey.limit_exceeded', 412);
           expect((await search(cap)).total).to.equal(4);
           ok(await call({ controller: 'auth', action: 'deleteApiKey', jwt: cap, _id: keys[0]!._id }));
           await create(cap, 'in its place');

@@ -99,7 +99,7 @@ export const configSchema = z.strictObject({
         .prefault({}),
       apiKey: z.strictObject({
           maxTTL: z.number().int().min(-1).default(-1).describe('Longest lifetime, in ms, of an API key a user creates with auth:createApiKey (-1: keys may never expire); security:createApiKey is not bound by it, as in Kuzzle'),
-          maxPerUser: z.number().int().min(1).default(100).describe('Most API keys one user may hold at once (expired keys do not count); more are refused with security.api_key.limit_exceeded'),
+          maxPerUser: z.number().int().min(1).default(100).describe('Most API keys one user may hold at once (expired keys do not count); more are refused with security.apikey.limit_exceeded'),
         })
         .prefault({})
         .describe('API keys (auth:createApiKey, security:createApiKey)'),

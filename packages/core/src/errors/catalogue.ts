@@ -121,7 +121,7 @@ export const ERRORS = {
   'security.cookie.invalid': { status: 401, code: code(7, 7, 1), message: 'Invalid cookie.', description: 'The Cookie header cannot be parsed.' },
 
   // issue 11: API keys
-  'security.api_key.limit_exceeded': { status: 412, code: code(7, 41, 1), message: 'The user already holds %s API keys: delete one first.', description: 'A user may hold security.apiKey.maxPerUser API keys at once (expired keys do not count); createApiKey refused one more and created nothing.' },
+  'security.apikey.limit_exceeded': { status: 412, code: code(7, 41, 1), message: 'The user already holds %s API keys: delete one first.', description: 'A user may hold security.apiKey.maxPerUser API keys at once (expired keys do not count); createApiKey refused one more and created nothing.' },
 
   // issue 10: user batches (security:mGetUsers, security:mDeleteUsers)
   'services.storage.write_limit_exceeded': { status: 413, code: code(1, 1, 4), message: 'The number of documents edited by this request exceeds the configured server limit.', description: 'More ids than limits.documentsWriteCount (mDeleteUsers, mDeleteRoles, mDeleteProfiles) were given at once; nothing was changed.' },

@@ -49,7 +49,7 @@ export class ApiKeyService {
    * @param capped whether `security.apiKey.maxTTL` applies (auth:createApiKey; security:createApiKey is not capped, as in Kuzzle)
    * @throws api.assert.invalid_argument, security.token.ttl_exceeded (expiresIn)
    * @throws services.storage.document_already_exists when the user has a key with this id
-   * @throws security.api_key.limit_exceeded when the user holds security.apiKey.maxPerUser keys
+   * @throws security.apikey.limit_exceeded when the user holds security.apiKey.maxPerUser keys
    * @throws security.user.not_found
    */
   async create(userId: string, description: string, options: { expiresIn?: unknown; id?: string | undefined; capped: boolean }): Promise<ApiKeyView> {
@@ -69,7 +69,7 @@ export class ApiKeyService {
       // The key was never shown: its session goes.
       await this.tokens.revoke(session.id);
       if (outcome === 'id_taken') throw fail('services.storage.document_already_exists');
-      if (outcome === 'limit') throw fail('security.api_key.limit_exceeded', String(this.settings.maxPerUser));
+      if (outcome === 'limit') throw fail('security.apikey.limit_exceeded', String(this.settings.maxPerUser));
       throw fail('security.user.not_found', userId);
     }
     return { _id: record.id, _source: { ...documentOf(record), token: token.jwt } };
