@@ -4,6 +4,8 @@ import { HttpClient, WsClient } from '../support/clients.js';
 import { createUser, failed, firstAdmin, login, ok } from '../support/fixtures.js';
 import { startNode, TestStores } from '../support/node.js';
 
+const LIMITS = { security: { apiKey: { maxPerUser: 3 } } };
+
 /** Two nodes on one PostgreSQL schema and Redis prefix: API keys and single-use tokens across them. */
 describe('e2e: API keys and single-use tokens on two nodes', () => {
   let stores: TestStores;
@@ -14,7 +16,7 @@ describe('e2e: API keys and single-use tokens on two nodes', () => {
 
   before(async () => {
     stores = new TestStores('production');
-    nodes = [await startNode(stores), await startNode(stores)];
+    nodes = [await startNode(stores, LIMITS), await startNode(stores, LIMITS)];
     [a, b] = nodes.map((node) => new HttpClient(node.url)) as [HttpClient, HttpClient];
     admin = await firstAdmin(a);
     await createUser(a, admin, 'zoe', 'zoe', 'zoe-password-12', ['admin']);
@@ -40,6 +42,15 @@ describe('e2e: API keys and single-use tokens on two nodes', () => {
     } finally {
       await socket.close();
     }
+  });
+
+  it('counts concurrent creations on both nodes against one limit of keys per user', async () => {
+    await createUser(a, admin, 'kim', 'kim', 'kim-password-12');
+    const create = (client: HttpClient, index: number) => client.call({ controller: 'security', action: 'createApiKey', jwt: admin, userId: 'kim', body: { description: `key ${index}` } });
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, index) => create(index % 2 ? b : a, index)));
+    expect(answers.filter((answer) => answer.error === null)).to.have.length(3);
+    for (const refused of answers.filter((answer) => answer.error !== null)) expect(refused.error!.id).to.equal('security.apikey.limit_exceeded');
+    expect(ok<{ total: number }>(await b.call({ controller: 'security', action: 'searchApiKeys', jwt: admin, userId: 'kim' })).total).to.equal(3);
   });
 
   it('accepts a single-use token sent to both nodes at the same moment exactly once, round after round', async () => {
