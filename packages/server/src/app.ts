@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import {
-  AuditLog, createLogger, namespaced, openLoginLimiter, openStorage, ProfileService, RoleService, SearchService, SecurityService, StrategyRegistry, TokenManager, UserService,
+  ApiKeyService, AuditLog, createLogger, namespaced, openLoginLimiter, openStorage, ProfileService, RoleService, SearchService, SecurityService, StrategyRegistry, TokenManager, UserService,
   type Config, type Logger, type LoginLimiter, type StrategyFactory,
 } from '@portcullis/core';
 import { createLocalStrategy } from '@portcullis/strategy-local';
@@ -65,7 +65,8 @@ export async function createPortcullis(options: PortcullisOptions): Promise<Port
     const metrics = new NodeMetrics({ security, sessions: storage.sessions, plugins, logger: namespaced(logger, 'metrics') });
     // One search service per node: it holds the scroll signing key once read.
     const search = new SearchService(storage.search, storage.settings, config.limits.documentsFetchCount);
-    const context: ServerContext = { config, logger, nodeId, storage, security, strategies, tokens, users, roles, profiles, logins, search, version: VERSION, startedAt: Date.now(), metrics, audit };
+    const apiKeys = new ApiKeyService(tokens, storage.apiKeys, config.security.apiKey);
+    const context: ServerContext = { config, logger, nodeId, storage, security, strategies, tokens, apiKeys, users, roles, profiles, logins, search, version: VERSION, startedAt: Date.now(), metrics, audit };
     await bootstrapAdmin(context);
     return assemble(context, actions);
   } catch (error) {

@@ -102,6 +102,12 @@ export const configSchema = z.strictObject({
         })
         .prefault({})
         .describe('What users see of their sessions'),
+      apiKey: z.strictObject({
+          maxTTL: z.number().int().min(-1).default(-1).describe('Longest lifetime, in ms, of an API key a user creates with auth:createApiKey (-1: keys may never expire); security:createApiKey is not bound by it, as in Kuzzle'),
+          maxPerUser: z.number().int().min(1).default(100).describe('Most API keys one user may hold at once (expired keys do not count); more are refused with security.apikey.limit_exceeded'),
+        })
+        .prefault({})
+        .describe('API keys (auth:createApiKey, security:createApiKey)'),
       userCache: z.strictObject({
           maxEntries: z.number().int().min(0).default(10_000).describe('Most users each node keeps in memory for token checks (0: no cache)'),
           ttl: z.number().int().min(0).default(60_000).describe('Milliseconds a cached user is trusted at most; changes are announced to every node at once, this bounds a missed announcement'),

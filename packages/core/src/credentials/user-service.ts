@@ -101,14 +101,14 @@ export class UserService implements StrategyUsers {
   async delete(kuid: string): Promise<void> {
     await this.requireStoredUser(kuid);
     await this.security.guard.assertNotLastManager(kuid);
-    await this.tokens.revokeUser(kuid, undefined);
+    await this.tokens.revokeAll(kuid);
     await this.security.guard.write(async () => {
       for (const name of this.strategies.names()) {
         if (await this.hasCredentials(name, kuid)) await this.strategies.call(name, (plugin) => plugin.delete(kuid));
       }
       if (!(await this.users.delete(kuid))) throw fail('security.user.not_found', kuid);
     }, { usersOnly: true });
-    await this.tokens.revokeUser(kuid, undefined);
+    await this.tokens.revokeAll(kuid);
     await this.security.userChanged(kuid);
   }
 

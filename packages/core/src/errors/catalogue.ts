@@ -116,16 +116,19 @@ export const ERRORS = {
   'security.profile.in_use': { status: 412, code: code(7, 6, 3), message: 'The profile "%s" is still used and cannot be deleted.', description: 'Users still hold the profile: change them first, or delete with onAssignedUsers=remove.' },
   'security.profile.missing_anonymous_role': { status: 400, code: code(7, 6, 5), message: 'The anonymous profile must include the anonymous role', description: 'The anonymous profile must keep a policy on the anonymous role.' },
   'security.rights.last_administrator': { status: 412, code: code(7, 3, 40), message: 'Refused: after this change no user could manage rights (%s).', description: 'The change would leave no user whose profiles allow security:createOrReplaceRole, security:createOrReplaceProfile and security:updateUser, the rights needed to restore any other right. Nothing was changed; give another user those rights first.' },
-  'services.storage.document_already_exists': { status: 400, code: code(1, 1, 17), message: 'Document already exists.', description: 'createRole or createProfile named an id that exists: use createOrReplaceRole / createOrReplaceProfile to replace it.' },
+  'services.storage.document_already_exists': { status: 400, code: code(1, 1, 17), message: 'Document already exists.', description: 'createRole or createProfile named an id that exists (use createOrReplaceRole / createOrReplaceProfile to replace it), or createApiKey an id the user already gives one of their keys.' },
   'services.storage.unknown_index': { status: 412, code: code(1, 1, 1), message: 'The index "%s" does not exist.', description: 'A profile created with `strict` restricts a policy to an index; Portcullis holds no data index, so every index is unknown.' },
   'security.cookie.invalid': { status: 401, code: code(7, 7, 1), message: 'Invalid cookie.', description: 'The Cookie header cannot be parsed.' },
+
+  // issue 11: API keys
+  'security.apikey.limit_exceeded': { status: 412, code: code(7, 41, 1), message: 'The user already holds %s API keys: delete one first.', description: 'A user may hold security.apiKey.maxPerUser API keys at once (expired keys do not count); createApiKey refused one more and created nothing.' },
 
   // issue 10: user batches (security:mGetUsers, security:mDeleteUsers)
   'services.storage.write_limit_exceeded': { status: 413, code: code(1, 1, 4), message: 'The number of documents edited by this request exceeds the configured server limit.', description: 'More ids than limits.documentsWriteCount (mDeleteUsers, mDeleteRoles, mDeleteProfiles) were given at once; nothing was changed.' },
   'services.storage.incomplete_delete': { status: 206, code: code(1, 1, 9), message: 'Couldn\'t delete all the requested documents: %s', description: 'Some of the records a multiple deletion names could not be deleted (props[0] lists each with its error id); the others were deleted, and the envelope\'s result lists them.' },
 
   // issue 11: sessions users can see (auth:deleteMySession, security:deleteUserSession)
-  'security.session.not_found': { status: 404, code: code(7, 41, 1), message: 'Session "%s" not found.', description: 'No live login session of this user has this id: it ended, never existed, or belongs to another user (which is never told apart).' },
+  'security.session.not_found': { status: 404, code: code(7, 42, 1), message: 'Session "%s" not found.', description: 'No live login session of this user has this id: it ended, never existed, or belongs to another user (which is never told apart).' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 /** Every catalogued error id: a misspelt id does not compile. */

@@ -5,6 +5,7 @@ import type { ProfileRecord, RoleRecord, SessionStore, Storage } from './ports.j
 import { RedisSessionStore } from './redis/redis-session-store.js';
 import { openSqlDatabase, type SqlDatabase } from './sql/database.js';
 import { SqlAuditStore } from './sql/sql-audit-store.js';
+import { SqlApiKeyStore } from './sql/sql-api-key-store.js';
 import { SqlCredentialStore } from './sql/sql-credential-store.js';
 import { SqlDocumentStore } from './sql/sql-document-store.js';
 import { SqlSearchStore } from './sql/sql-search-store.js';
@@ -74,6 +75,7 @@ export async function openStorage(config: Readonly<Config>, logger: Logger): Pro
     search: new SqlSearchStore(database.db, database.dialect),
     sessions,
     audit: new SqlAuditStore(database.db),
+    apiKeys: new SqlApiKeyStore(database.db, database.dialect),
     transaction: (run) => database.transaction(run),
     lock: (name) => database.lock(name),
     describe: () => ({ ...description }),

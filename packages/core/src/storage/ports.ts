@@ -176,6 +176,12 @@ export interface Session {
   ip: string | null;
   /** The client's User-Agent at login, bounded and stripped of control characters. */
   userAgent: string | null;
+  /**
+   * A token good for one request (auth:createToken's `singleUse`): its session is never cached,
+   * and a check consumes it (SessionStore.consume), so that exactly one request, on any node,
+   * is accepted.
+   */
+  singleUse?: boolean;
 }
 
 /** Where a session came from: carried from a login to the sessions its refreshes begin. */
@@ -185,6 +191,12 @@ export interface SessionStore {
   /** Stores the session with a time to live that ends at `expiresAt` (none when -1). */
   create(session: Session): Promise<void>;
   get(id: string): Promise<Session | null>;
+  /**
+   * Deletes the session and returns what it held, atomically in the shared store: of concurrent
+   * calls, on any node, exactly one gets the session; the others (and any later call) get null.
+   * Single-use sessions are checked through it, never through a cache.
+   */
+  consume(id: string): Promise<Session | null>;
   /**
    * The session as this node holds it in memory, without any I/O: `null` when it is known to
    * have ended, `undefined` when only `get` can tell. Lets a token check that hits the cache stay
@@ -243,6 +255,39 @@ export interface CacheStats {
 }
 
 /**
+ * An API key, as stored: never the key itself. The key is a `kapikey-` token whose session
+ * (`sessionId`) lives in the session store; `fingerprint` is a hash of the key.
+ */
+export interface ApiKeyRecord {
+  /** The key's id, unique per user (chosen at creation, or generated). */
+  id: string;
+  userId: string;
+  description: string;
+  /** Epoch ms, or -1 for a key that never expires. */
+  expiresAt: number;
+  /** Lifetime asked for at creation, in ms, or -1. */
+  ttl: number;
+  createdAt: number;
+  sessionId: string;
+  fingerprint: string;
+}
+
+export interface ApiKeyStore {
+  /**
+   * Stores the key, unless its user holds `limit` keys that have not expired already (the
+   * user's expired keys are dropped on the way). Runs in a transaction holding a lock on the user,
+   * so that concurrent creations on every node count each other.
+   * @returns 'created', 'id_taken' (the user has a key with this id), 'limit' or 'no_user' (the user does not exist)
+   */
+  insert(key: ApiKeyRecord, limit: number, now: number): Promise<'created' | 'id_taken' | 'limit' | 'no_user'>;
+  get(userId: string, id: string): Promise<ApiKeyRecord | null>;
+  /** The user's keys that have not expired at `now`. */
+  listByUser(userId: string, now: number): Promise<ApiKeyRecord[]>;
+  /** @returns false when the user had no key with this id */
+  delete(userId: string, id: string): Promise<boolean>;
+}
+
+/**
  * Writes that commit together or not at all: the SQL database's transactions. Users, profiles,
  * roles, credentials and settings join the transaction; sessions in Redis do not.
  */
@@ -288,6 +333,7 @@ export interface Storage extends UnitOfWork {
   search: SearchStore;
   sessions: SessionStore;
   audit: AuditStore;
+  apiKeys: ApiKeyStore;
   /** Describes the stores for the start-up log line, without secrets: e.g. "sqlite:./data/portcullis.db". */
   describe(): { database: string; sessions: string };
   /** Whether each store answers (for server:healthCheck). */

@@ -68,6 +68,8 @@ export class SessionCache {
   }
 
   set(session: Session, ticket: number): void {
+    // A single-use session is checked by consuming it in the shared store, never from memory.
+    if (session.singleUse) return;
     if (!this.enabled || this.maxEntries === 0 || ticket !== this.epoch) return;
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
     this.entries.set(session.id, { session: Object.freeze({ ...session }), until: Date.now() + this.ttl });

@@ -36,6 +36,16 @@ interface Claims {
   exp: number | undefined;
   /** `auth_time` (OpenID Connect), in ms; `iat` for tokens signed before it was written. */
   loginAt: number;
+  /** `single_use`: the token's session is consumed by its first check (auth:createToken). */
+  singleUse: boolean;
+}
+
+/** What else a new token may be. */
+export interface TokenOptions {
+  /** Good for one request: its first check consumes its session, on whichever node. */
+  singleUse?: boolean;
+  /** Where the login came from (strategy, client address, user agent), shown to the user with the session. */
+  origin?: SessionOrigin;
 }
 
 /** A session whose origin nobody recorded (tokens issued outside a login: tests, tools). */
@@ -107,21 +117,23 @@ export class TokenManager {
 
   /**
    * Like {@link create}, with the session behind the token (to bind it to a connection).
-   * @param origin the login's strategy, client address and user agent, kept with the session for its user to recognise it
+   * @param options.maxTTL for API keys only: their longest lifetime (-1: none); login tokens keep `security.jwt.maxTTL`
+   * @param options.origin the login's strategy, client address and user agent, kept with the session for its user to recognise it
    */
-  createSession(kuid: string, expiresIn: unknown, kind: TokenKind = 'kauth', origin: SessionOrigin = UNKNOWN_ORIGIN): Promise<{ token: IssuedToken; session: Session }> {
-    // API keys are the one kind of token that may be endless (Kuzzle's createApiKey): maxTTL is for logins.
-    const ttl = kind === 'kapikey' && expiresIn !== undefined && expiresIn !== null ? parseExpiresIn(expiresIn, -1) : this.ttlOf(expiresIn);
+  createSession(kuid: string, expiresIn: unknown, kind: TokenKind = 'kauth', options: TokenOptions & { maxTTL?: number } = {}): Promise<{ token: IssuedToken; session: Session }> {
+    // API keys are the one kind of token that may be endless (Kuzzle's createApiKey): jwt.maxTTL is for logins.
+    const ttl = kind === 'kapikey' ? parseExpiresIn(expiresIn ?? -1, options.maxTTL ?? -1) : this.ttlOf(expiresIn);
     const now = Date.now();
-    return this.issue(kuid, ttl, kind, now, now, origin);
+    return this.issue(kuid, ttl, kind, now, now, options.origin ?? UNKNOWN_ORIGIN, options.singleUse === true);
   }
 
-  private async issue(kuid: string, ttl: number, kind: TokenKind, now: number, loginAt: number, origin: SessionOrigin): Promise<{ token: IssuedToken; session: Session }> {
+  private async issue(kuid: string, ttl: number, kind: TokenKind, now: number, loginAt: number, origin: SessionOrigin, singleUse = false): Promise<{ token: IssuedToken; session: Session }> {
     const session: Session = {
       id: randomUUID(), kuid, kind, ttl, expiresAt: ttl === -1 ? -1 : now + ttl, refreshed: false,
       createdAt: now, lastUsedAt: now, strategy: origin.strategy, ip: origin.ip, userAgent: origin.userAgent,
+      ...(singleUse ? { singleUse } : {}),
     };
-    const payload: Record<string, unknown> = { _id: kuid, auth_time: Math.floor(loginAt / 1000) };
+    const payload: Record<string, unknown> = { _id: kuid, auth_time: Math.floor(loginAt / 1000), ...(singleUse ? { single_use: true } : {}) };
     // exp is in seconds: round up, so the JWT never dies before its session (which is exact to the ms).
     if (ttl !== -1) payload['exp'] = Math.ceil(session.expiresAt / 1000);
     const signed = jwt.sign(payload, this.signingKey(), { algorithm: this.options.algorithm, jwtid: session.id });
@@ -135,6 +147,8 @@ export class TokenManager {
    */
   async verify(token: unknown): Promise<VerifiedToken> {
     const { raw, kind, payload } = this.parse(token);
+    // A single-use token's check is its use: the shared store hands its session to one caller only.
+    if (payload.singleUse) return this.check(raw, kind, payload, await this.sessions.consume(payload.jti));
     return this.check(raw, kind, payload, await this.sessions.get(payload.jti));
   }
 
@@ -145,8 +159,10 @@ export class TokenManager {
    */
   verifyCached(token: unknown): VerifiedToken | undefined {
     const { raw, kind, payload } = this.parse(token);
+    // Never from memory: a single-use token must go through the atomic consume of `verify`.
+    if (payload.singleUse) return undefined;
     const session = this.sessions.peek?.(payload.jti);
-    return session === undefined ? undefined : this.check(raw, kind, payload, session);
+    return session === undefined || session?.singleUse ? undefined : this.check(raw, kind, payload, session);
   }
 
   private parse(token: unknown): { raw: string; kind: TokenKind; payload: Claims } {
@@ -159,11 +175,12 @@ export class TokenManager {
   private check(token: string, kind: TokenKind, payload: Claims, session: Session | null): VerifiedToken {
     // exp is rounded up to the second: a session gone in exp's last second ended by expiring.
     if (!session && payload.exp !== undefined && payload.exp * 1000 - 1000 <= Date.now()) throw fail('security.token.expired');
-    if (!session || session.kuid !== payload._id || session.kind !== kind) throw fail('security.token.invalid');
+    if (!session || session.kuid !== payload._id || session.kind !== kind || (session.singleUse === true) !== payload.singleUse) throw fail('security.token.invalid');
     const now = Date.now();
     if (session.expiresAt !== -1 && session.expiresAt <= now) throw fail('security.token.expired');
-    // The one per-request cost of recording last use: a comparison with the session at hand.
-    if (now - session.lastUsedAt >= this.lastUseInterval) this.sessions.touch(session.id, now);
+    // The one per-request cost of recording last use: a comparison with the session at hand
+    // (a single-use session was consumed by this very check: it has no later use to record).
+    if (now - session.lastUsedAt >= this.lastUseInterval && session.singleUse !== true) this.sessions.touch(session.id, now);
     return { kuid: session.kuid, token, session, loginAt: payload.loginAt };
   }
 
@@ -213,9 +230,14 @@ export class TokenManager {
     return this.sessions.delete(sessionId);
   }
 
-  /** Ends the sessions of a user: its login tokens by default, every token with `kind` undefined. */
-  revokeUser(kuid: string, kind: TokenKind | undefined = 'kauth'): Promise<string[]> {
-    return this.sessions.deleteByUser(kuid, kind);
+  /** Ends the login sessions of a user (logout everywhere, security:revokeTokens): never its API keys. */
+  revokeUser(kuid: string): Promise<string[]> {
+    return this.sessions.deleteByUser(kuid, 'kauth');
+  }
+
+  /** Ends every session of a user, its API keys' included (the user's deletion). */
+  revokeAll(kuid: string): Promise<string[]> {
+    return this.sessions.deleteByUser(kuid);
   }
 
   /** Ends every login session of a user but one (the caller's, after a password change). */
@@ -254,7 +276,7 @@ export class TokenManager {
     }
     if (typeof payload !== 'object' || typeof payload['_id'] !== 'string' || typeof payload.jti !== 'string') throw fail('security.token.invalid');
     const authTime = typeof payload['auth_time'] === 'number' ? payload['auth_time'] : (payload.iat ?? 0);
-    return { _id: payload['_id'], jti: payload.jti, exp: payload.exp, loginAt: authTime * 1000 };
+    return { _id: payload['_id'], jti: payload.jti, exp: payload.exp, loginAt: authTime * 1000, singleUse: payload['single_use'] === true };
   }
 
   private signingKey(): KeyObject {

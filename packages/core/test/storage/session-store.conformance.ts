@@ -58,6 +58,26 @@ export function sessionStoreConformance(factory: StoreFactory<SessionStore>): vo
       expect(await sessions.get(short.id)).to.equal(null);
     });
 
+    describe('#consume', () => {
+      it('hands a session, single-use mark included, to exactly one of many concurrent calls, then deletes it', async () => {
+        const once: Session = { ...session('alice', 60_000), singleUse: true };
+        await sessions.create(once);
+        expect(await sessions.get(once.id)).to.deep.equal(once);
+        const results = await Promise.all(Array.from({ length: 8 }, () => sessions.consume(once.id)));
+        expect(results.filter((result) => result !== null)).to.deep.equal([once]);
+        expect(await sessions.get(once.id)).to.equal(null);
+        expect(await sessions.consume(once.id)).to.equal(null);
+      });
+
+      it('hands out nothing for a session that does not exist or expired', async () => {
+        const short = session('alice', 100);
+        await sessions.create(short);
+        await sleep(300);
+        expect(await sessions.consume(short.id)).to.equal(null);
+        expect(await sessions.consume('missing')).to.equal(null);
+      });
+    });
+
     describe('#countLive', () => {
       it('counts the sessions that have not expired, endless ones included', async () => {
         const before = await sessions.countLive();

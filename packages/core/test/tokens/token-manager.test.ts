@@ -183,7 +183,7 @@ describe('core/tokens/token-manager', () => {
 
     it("carries the login's strategy, address and agent over to the new session, with its own creation time", async () => {
       const origin = { strategy: 'local', ip: '198.51.100.4', userAgent: 'Mozilla/5.0 (refresh)' };
-      const issued = await tokens.createSession('fay', undefined, 'kauth', origin);
+      const issued = await tokens.createSession('fay', undefined, 'kauth', { origin });
       await sleep(5);
       const { session } = await tokens.refreshSession(await tokens.verify(issued.token.jwt), undefined);
       expect(session).to.include(origin);
@@ -246,6 +246,25 @@ describe('core/tokens/token-manager #verifyCached (Redis sessions with the node 
     expect(tokens.verifyCached(issued.jwt)).to.equal(undefined);
     const verified = await tokens.verify(issued.jwt);
     expect(tokens.verifyCached(issued.jwt)).to.deep.equal(verified);
+  });
+
+  it('never answers a single-use token from memory: verify consumes it, once, for both nodes', async () => {
+    const { token } = await tokens.createSession('bob', undefined, 'kauth', { singleUse: true });
+    expect(tokens.verifyCached(token.jwt)).to.equal(undefined);
+    const otherNode = new TokenManager(other, { get: async () => null, setIfAbsent: async (_key, value) => value }, settings);
+    await otherNode.init();
+    const outcomes = await Promise.allSettled([tokens.verify(token.jwt), otherNode.verify(token.jwt)]);
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).to.have.length(1);
+    const refused = outcomes.find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).to.include({ id: 'security.token.invalid' });
+    expect(tokens.verifyCached(token.jwt)).to.equal(undefined);
+    expect((await refusal(tokens.verify(token.jwt))).id).to.equal('security.token.invalid');
+  });
+
+  it('caches an API key\'s session like a login token\'s', async () => {
+    const key = await tokens.create('bob', -1, 'kapikey');
+    await tokens.verify(key.jwt);
+    expect(tokens.verifyCached(key.jwt)).to.include({ kuid: 'bob' });
   });
 
   it('refuses malformed and forged tokens at once, as verify does', async () => {

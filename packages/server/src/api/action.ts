@@ -1,4 +1,4 @@
-import type { AuditLog, LoginLimiter, Logger, PortcullisError, ProfileService, RoleService, SearchService, SecurityService, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
+import type { ApiKeyService, AuditLog, LoginLimiter, Logger, PortcullisError, ProfileService, RoleService, SearchService, SecurityService, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
 import type { z } from 'zod';
 import type { AccessRule } from './access.js';
 import type { CallerSourceName } from './callers.js';
@@ -24,6 +24,8 @@ export interface ServerContext {
   security: SecurityService;
   strategies: StrategyRegistry;
   tokens: TokenManager;
+  /** Kuzzle's API keys (auth: and security: createApiKey, searchApiKeys, deleteApiKey). */
+  apiKeys: ApiKeyService;
   users: UserService;
   /** Roles and profiles over the API (validated, guarded, announced to every node). */
   roles: RoleService;

@@ -10,7 +10,7 @@ export const USER_AGENT_LIMIT = 256;
  * address (the socket's, or a configured proxy's forwarded one) and its User-Agent, cut to
  * {@link USER_AGENT_LIMIT} characters and stripped of control characters (it is shown back).
  */
-export function sessionOrigin(strategy: string, connection: Connection): SessionOrigin {
+export function sessionOrigin(strategy: string | null, connection: Connection): SessionOrigin {
   const header = connection.headers['user-agent'];
   const agent = Array.isArray(header) ? header[0] : header;
   return { strategy, ip: connection.ip ?? null, userAgent: agent ? echo(agent, USER_AGENT_LIMIT) || null : null };

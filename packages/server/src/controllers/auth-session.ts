@@ -29,7 +29,7 @@ export const sessionActions = [
       ctx.tokens.ttlOf(args.expiresIn);
       const result = await ctx.strategies.login(args.strategy, request);
       if (result.type === 'redirect') return outcome({ headers: result.headers, statusCode: result.statusCode }, result.statusCode, result.headers);
-      const { token, session } = await ctx.tokens.createSession(result.user._id, args.expiresIn, 'kauth', sessionOrigin(args.strategy, connection));
+      const { token, session } = await ctx.tokens.createSession(result.user._id, args.expiresIn, 'kauth', { origin: sessionOrigin(args.strategy, connection) });
       // A password change that ran while this login was being verified has revoked the sessions
       // that existed then, not this one: if the credentials changed, the login is refused.
       if (!(await ctx.strategies.stillVerified(args.strategy, result))) {
@@ -79,6 +79,28 @@ export const sessionActions = [
         if (isPortcullisError(error) && error.status === 401) return { valid: false, state: error.message };
         throw error;
       }
+    },
+  }),
+  defineAction({
+    controller: 'auth',
+    action: 'createToken',
+    issuesToken: true,
+    description: 'Returns an extra token for the caller; with `singleUse`, one that the first request using it consumes, on whichever node.',
+    http: [{ verb: 'POST', path: '/_createToken' }],
+    args: z.object({ expiresIn, singleUse: flag }).loose(),
+    body: noBody,
+    access: authenticated,
+    async handler(call) {
+      const { args, user, token: caller, connection, ctx } = call;
+      if (args.expiresIn === -1 || (typeof args.expiresIn === 'string' && args.expiresIn.trim() === '-1')) {
+        throw fail('security.token.invalid_expiration', 'a token created by auth:createToken must expire');
+      }
+      const singleUse = args.singleUse === true;
+      // The extra token is a session of its own, from where its caller's came.
+      const origin = sessionOrigin(caller?.session.strategy ?? null, connection);
+      const { token, session } = await ctx.tokens.createSession(user._id, args.expiresIn, 'kauth', { singleUse, origin });
+      recordFor(call, { type: 'token:create', userId: user._id, details: { reason: 'createToken', singleUse, sessionId: session.id } });
+      return { token: token.jwt, expiresAt: token.expiresAt, ttl: token.ttl, singleUse };
     },
   }),
   defineAction({

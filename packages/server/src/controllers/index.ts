@@ -1,4 +1,5 @@
 import type { ActionDefinition } from '../api/action.js';
+import { apiKeyActions } from './api-keys.js';
 import { selfActions } from './auth-self.js';
 import { sessionActions } from './auth-session.js';
 import { credentialActions } from './security-credentials.js';
@@ -16,7 +17,7 @@ import { auditActions } from './security-audit.js';
 /** Every action this server serves, on every protocol. */
 export function allActions(): ActionDefinition[] {
   const actions: ActionDefinition[] = [...sessionActions, ...selfActions, ...userActions, ...credentialActions];
-  actions.push(...userBatchActions, ...userSessionActions);
+  actions.push(...userBatchActions, ...userSessionActions, ...apiKeyActions);
   actions.push(...roleActions, ...profileActions);
   actions.push(...searchActions, ...rightsSearchActions, ...auditActions);
   actions.push(...serverActions(() => actions));

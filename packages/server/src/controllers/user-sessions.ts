@@ -2,6 +2,7 @@ import { endLoginSession, listLoginSessions } from '@portcullis/core';
 import { z } from 'zod';
 import { defineAction } from '../api/action.js';
 import { authenticated } from '../api/access.js';
+import { recordFor } from '../api/audit-stage.js';
 import { count, id, idArgs, noBody } from '../api/schemas.js';
 
 /** Kuzzle's search default: 10 hits unless told (and never more than limits.documentsFetchCount). */
@@ -33,8 +34,10 @@ export const userSessionActions = [
     args: idArgs,
     body: noBody,
     access: authenticated,
-    async handler({ args, user, ctx }) {
+    async handler(call) {
+      const { args, user, ctx } = call;
       await endLoginSession(ctx.storage.sessions, user._id, args._id);
+      recordFor(call, { type: 'session:delete', userId: user._id, details: { sessionId: args._id } });
       return { _id: args._id };
     },
   }),
@@ -46,10 +49,12 @@ export const userSessionActions = [
     args: z.object({}).loose(),
     body: noBody,
     access: authenticated,
-    async handler({ user, token, ctx }) {
+    async handler(call) {
+      const { user, token, ctx } = call;
       // An API key or HTTP Basic caller has no login session of its own to keep.
       const current = token?.session.kind === 'kauth' ? token.session.id : undefined;
       const deleted = current === undefined ? await ctx.tokens.revokeUser(user._id) : await ctx.tokens.revokeUserExcept(user._id, current);
+      recordFor(call, { type: 'session:delete', userId: user._id, details: { sessionIds: deleted, allButCurrent: true } });
       return { deleted };
     },
   }),
@@ -73,9 +78,11 @@ export const userSessionActions = [
     http: [{ verb: 'DELETE', path: '/users/:_id/_sessions/:sessionId' }],
     args: z.object({ _id: id, sessionId: id }).loose(),
     body: noBody,
-    async handler({ args, ctx }) {
+    async handler(call) {
+      const { args, ctx } = call;
       await ctx.security.requireUser(args._id);
       await endLoginSession(ctx.storage.sessions, args._id, args.sessionId);
+      recordFor(call, { type: 'session:delete', userId: args._id, details: { sessionId: args.sessionId } });
       return { _id: args.sessionId };
     },
   }),

@@ -7,8 +7,10 @@ export interface RouteMatch {
 
 interface Node {
   literals: Map<string, Node>;
-  param: { name: string; node: Node } | undefined;
-  handlers: Map<HttpVerb, ActionDefinition>;
+  /** The placeholder segment; routes may name it differently (`/users/:_id` and `/users/:userId/api-keys`, as Kuzzle). */
+  param: Node | undefined;
+  /** Each route's action and the names of its placeholders, in order. */
+  handlers: Map<HttpVerb, { definition: ActionDefinition; names: string[] }>;
 }
 
 const newNode = (): Node => ({ literals: new Map(), param: undefined, handlers: new Map() });
@@ -28,27 +30,30 @@ export class Router {
   /** @returns the action and its path parameters, or null when no route matches */
   match(verb: string, path: string): RouteMatch | null {
     let node = this.root;
-    const params: Record<string, string> = {};
+    const values: string[] = [];
     for (const segment of splitPath(path)) {
       const literal = node.literals.get(segment);
       if (literal) node = literal;
       else if (node.param) {
-        params[node.param.name] = safeDecode(segment);
-        node = node.param.node;
+        values.push(segment);
+        node = node.param;
       } else return null;
     }
-    const definition = node.handlers.get(verb as HttpVerb);
-    return definition ? { definition, params } : null;
+    const handler = node.handlers.get(verb as HttpVerb);
+    if (!handler) return null;
+    const params: Record<string, string> = {};
+    for (const [index, name] of handler.names.entries()) params[name] = safeDecode(values[index]!);
+    return { definition: handler.definition, params };
   }
 
   private add(verb: HttpVerb, path: string, definition: ActionDefinition): void {
     let node = this.root;
+    const names: string[] = [];
     for (const segment of splitPath(path)) {
       if (segment.startsWith(':')) {
-        const name = segment.slice(1);
-        if (node.param && node.param.name !== name) throw new Error(`Route ${verb} ${path}: placeholder :${name} clashes with :${node.param.name}`);
-        node.param ??= { name, node: newNode() };
-        node = node.param.node;
+        names.push(segment.slice(1));
+        node.param ??= newNode();
+        node = node.param;
       } else {
         const next = node.literals.get(segment) ?? newNode();
         node.literals.set(segment, next);
@@ -56,7 +61,7 @@ export class Router {
       }
     }
     if (node.handlers.has(verb)) throw new Error(`Duplicate route ${verb} ${path}`);
-    node.handlers.set(verb, definition);
+    node.handlers.set(verb, { definition, names });
   }
 }
 

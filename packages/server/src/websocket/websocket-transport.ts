@@ -126,7 +126,11 @@ export class WebSocketTransport {
     const notify = (message: unknown) => this.send(id, message);
     const connection: Connection = {
       id, protocol: 'websocket', ip, headers: pickHeaders(req),
-      tokens: { bind: (session) => this.links.link(id, session, notify), unbind: () => this.links.unlink(id) },
+      tokens: {
+        // A single-use token is spent by the request that binds it: there is nothing to hear of later.
+        bind: (session) => session.singleUse !== true && this.links.link(id, session, notify),
+        unbind: () => this.links.unlink(id),
+      },
     };
     const open: OpenSocket = { socket, alive: true, idle: undefined, lastRequest: Date.now() };
     const address = addressOf(ip);

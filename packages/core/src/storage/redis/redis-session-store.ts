@@ -22,7 +22,7 @@ export interface RedisSessionStoreOptions {
 type RevocationListener = (sessionIds: string[]) => void;
 
 // KEYS: session hash, user set, live index. ARGV: id, kuid, kind, expiresAt, ttl, now, createdAt,
-// strategy, ip, userAgent ('' when unknown), the prefix of session keys.
+// strategy, ip, userAgent ('' when unknown), the prefix of session keys, singleUse ('1' or '0').
 // The user set lives as long as its longest session, so that it does not outlive its members;
 // each creation also drops from it a few members whose session has gone (expired hashes vanish
 // by themselves, their ids do not), so that a user who logs in often keeps a set about the size
@@ -35,7 +35,7 @@ for _, member in ipairs(redis.call('SRANDMEMBER', KEYS[2], 4)) do
   if redis.call('EXISTS', ARGV[11] .. member) == 0 then redis.call('SREM', KEYS[2], member) end
 end
 redis.call('HSET', KEYS[1], 'kuid', ARGV[2], 'kind', ARGV[3], 'expiresAt', ARGV[4], 'ttl', ARGV[5], 'refreshed', '0',
-  'createdAt', ARGV[7], 'lastUsedAt', ARGV[7], 'strategy', ARGV[8], 'ip', ARGV[9], 'userAgent', ARGV[10])
+  'createdAt', ARGV[7], 'lastUsedAt', ARGV[7], 'strategy', ARGV[8], 'ip', ARGV[9], 'userAgent', ARGV[10], 'singleUse', ARGV[12])
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[6])
 local at = tonumber(ARGV[4])
@@ -136,7 +136,7 @@ export class RedisSessionStore implements SessionStore {
     return this.call(async () => {
       await this.client.eval(CREATE, 3, this.sessionKey(session.id), this.userKey(session.kuid), this.liveKey,
         session.id, session.kuid, session.kind, session.expiresAt, session.ttl, Date.now(), session.createdAt,
-        session.strategy ?? '', session.ip ?? '', session.userAgent ?? '', this.sessionKey(''));
+        session.strategy ?? '', session.ip ?? '', session.userAgent ?? '', this.sessionKey(''), session.singleUse ? '1' : '0');
     });
   }
 
@@ -174,6 +174,18 @@ export class RedisSessionStore implements SessionStore {
     this.cache.touch(id, at);
     this.client.eval(TOUCH, 1, this.sessionKey(id), at)
       .catch((error: unknown) => this.logger.warn({ err: error }, 'could not record the last use of a session'));
+  }
+
+  /** HGETALL and DEL in one MULTI: Redis runs it whole, so one caller's DEL deletes the hash and decides. */
+  consume(id: string): Promise<Session | null> {
+    return this.call(async () => {
+      const replies = await this.client.multi().hgetall(this.sessionKey(id)).del(this.sessionKey(id)).zrem(this.liveKey, id).exec();
+      const [fields, deleted] = (replies ?? []).map(([error, reply]) => { if (error) throw error; return reply; });
+      if (deleted !== 1) return null;
+      const session = sessionOf(id, fields as Record<string, string>);
+      if (session) await this.client.srem(this.userKey(session.kuid), id);
+      return session;
+    });
   }
 
   markRefreshed(id: string, graceMs: number): Promise<boolean> {
@@ -357,6 +369,7 @@ function sessionOf(id: string, fields: Record<string, string>): Session | null {
     expiresAt: Number(fields.expiresAt), ttl: Number(fields.ttl), refreshed: fields.refreshed === '1',
     createdAt: Number(fields.createdAt ?? 0), lastUsedAt: Number(fields.lastUsedAt ?? 0),
     strategy: text(fields.strategy), ip: text(fields.ip), userAgent: text(fields.userAgent),
+    ...(fields.singleUse === '1' ? { singleUse: true } : {}),
   };
 }
 

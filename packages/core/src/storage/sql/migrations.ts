@@ -1,4 +1,5 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { apiKeys } from './api-keys-migration.js';
 import { canonicalLogins } from './canonical-logins.js';
 import { auditLog } from './audit-log-table.js';
 import { searchIndex } from './search-index.js';
@@ -59,6 +60,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   },
   '0003_canonical_logins': canonicalLogins,
   '0004_search_index': searchIndex,
+  '0005_api_keys': apiKeys,
   '0006_session_details': sessionDetails,
   '0007_audit_log': auditLog,
 };

@@ -25,6 +25,7 @@ function sessionOf(row: Selectable<Tables['sessions']>): Session {
     expiresAt: Number(row.expires_at), ttl: Number(row.ttl), refreshed: row.refreshed === 1,
     createdAt: Number(row.created_at), lastUsedAt: Number(row.last_used_at),
     strategy: row.strategy, ip: row.ip, userAgent: row.user_agent,
+    ...(row.single_use === 1 ? { singleUse: true } : {}),
   };
 }
 
@@ -80,6 +81,7 @@ export class SqlSessionStore implements SessionStore {
         expires_at: session.expiresAt, ttl: session.ttl, refreshed: session.refreshed ? 1 : 0,
         created_at: session.createdAt, last_used_at: session.lastUsedAt,
         strategy: session.strategy, ip: session.ip, user_agent: session.userAgent,
+        single_use: session.singleUse ? 1 : 0,
       }).execute();
     });
   }
@@ -111,6 +113,16 @@ export class SqlSessionStore implements SessionStore {
     guard(UNAVAILABLE, async () => {
       await this.db.updateTable('sessions').set({ last_used_at: at }).where('id', '=', id).where('last_used_at', '<', at).execute();
     }).catch((error: unknown) => this.logger.warn({ err: error }, 'could not record the last use of a session'));
+  }
+
+  /** One DELETE ... RETURNING: the statement that deletes the row is the one caller that gets it. */
+  consume(id: string): Promise<Session | null> {
+    return guard(UNAVAILABLE, async () => {
+      const row = await this.db.deleteFrom('sessions').where('id', '=', id).where(live(Date.now())).returningAll().executeTakeFirst();
+      if (row === undefined) return null;
+      this.cache?.drop([id]);
+      return sessionOf(row);
+    });
   }
 
   /** The cache, emptied first when another connection committed to the file since it was filled. */

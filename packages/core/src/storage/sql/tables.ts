@@ -42,6 +42,19 @@ export interface Tables {
     strategy: string | null;
     ip: string | null;
     user_agent: string | null;
+    /** 0 or 1 (migration 0005): a token good for one request. */
+    single_use: ColumnType<number, number | undefined, number>;
+  };
+  /** Migration 0005: API keys, never the key itself (see api-keys-migration.ts). */
+  api_keys: {
+    user_id: string;
+    id: string;
+    description: string;
+    expires_at: ColumnType<number | string, number, number>;
+    ttl: ColumnType<number | string, number, number>;
+    created_at: ColumnType<number | string, number, number>;
+    session_id: string;
+    fingerprint: string;
   };
 }
 
