@@ -1,6 +1,7 @@
 import { ANONYMOUS_USER, fail, isPortcullisError, PortcullisError, type Session, type UserRecord, type VerifiedToken } from '@portcullis/core';
 import { isOutcome, type ActionDefinition, type ActionOutcome, type ServerContext } from './action.js';
 import { loginAccount, passportRequest, userOfToken } from './caller.js';
+import { tokenFromCookie } from './cookie-auth.js';
 import { andThen, isPromise, type MaybeAsync } from './maybe-async.js';
 import type { ApiRequest, Connection } from './request.js';
 import { RequestLimits } from './request-limits.js';
@@ -58,6 +59,8 @@ export class Funnel {
   private readonly actions = new Map<string, Map<string, Served>>();
   /** Answers of actions that issue tokens (ActionDefinition.issuesToken) and raw answers (ActionDefinition.rawOverHttp), for the HTTP transport. */
   private readonly marks = new WeakMap<ResponseEnvelope, AnswerMark>();
+  /** The Set-Cookie header of answers in cookie mode (ActionOutcome.cookie), for the HTTP transport. */
+  private readonly cookies = new WeakMap<ResponseEnvelope, string>();
   private binder: TokenBinder | undefined;
   private readonly limits: RequestLimits;
 
@@ -139,6 +142,7 @@ export class Funnel {
       : definition.handler(call);
     return andThen(value, (result) => {
       const answer = isOutcome(result) ? this.outcomeEnvelope(request, result) : resultEnvelope(this.ctx.nodeId, request, result);
+      if (isOutcome(result) && result.cookie !== undefined) this.cookies.set(answer, result.cookie);
       if (definition.issuesToken) this.marks.set(answer, 'token');
       else if (definition.rawOverHttp && answer.error === null) this.marks.set(answer, 'raw');
       return answer;
@@ -155,6 +159,11 @@ export class Funnel {
   /** What an answer needs over HTTP beyond its envelope, if anything (one lookup per answer). */
   markOf(answer: ResponseEnvelope): AnswerMark | undefined {
     return this.marks.get(answer);
+  }
+
+  /** The Set-Cookie header an answer sends over HTTP, if any. */
+  cookieOf(answer: ResponseEnvelope): string | undefined {
+    return this.cookies.get(answer);
   }
 
   /**
@@ -180,10 +189,11 @@ export class Funnel {
     return served;
   }
 
-  /** The caller: the user of a verified token, of HTTP Basic credentials, or anonymous. */
+  /** The caller: the user of a verified token (the request's, else its connection's cookie's), of HTTP Basic credentials, or anonymous. */
   private authenticate(request: ApiRequest, connection: Connection): MaybeAsync<Caller> {
-    if (request.jwt !== null) {
-      return andThen(userOfToken(this.ctx, request.jwt), (caller) => {
+    const jwt = request.jwt ?? tokenFromCookie(request, connection, this.ctx.config.server);
+    if (jwt !== null) {
+      return andThen(userOfToken(this.ctx, jwt), (caller) => {
         this.binder?.bind(connection, caller.token.session);
         return caller;
       });

@@ -16,6 +16,11 @@ export interface Connection {
   protocol: Protocol;
   ip: string | undefined;
   headers: Record<string, string | string[] | undefined>;
+  /**
+   * The token of the `authToken` cookie this connection authenticates with when a request names
+   * no other (http/cookies.ts cookieToken): an HTTP request's own, a WebSocket's upgrade's.
+   */
+  cookie?: string | null;
 }
 
 /** One API request, whatever its protocol: what the funnel takes. */

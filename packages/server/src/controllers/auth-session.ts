@@ -2,7 +2,8 @@ import { fail, isPortcullisError } from '@portcullis/core';
 import { loginAccount, passportRequest, userOfToken } from '../api/caller.js';
 import { z } from 'zod';
 import { defineAction, outcome } from '../api/action.js';
-import { expiresIn, flag, noArgs, noBody, plainObject, strategyName } from '../api/schemas.js';
+import { cookieCleared, cookieMode, tokenInCookie } from '../api/cookie-auth.js';
+import { expiresIn, flag, noBody, plainObject, strategyName } from '../api/schemas.js';
 
 /** auth: login, logout, checkToken, refreshToken. */
 export const sessionActions = [
@@ -10,7 +11,7 @@ export const sessionActions = [
     controller: 'auth',
     action: 'login',
     issuesToken: true,
-    description: 'Logs in with a strategy; the body holds the credentials. Returns a token.',
+    description: 'Logs in with a strategy; the body holds the credentials. Returns a token (with `cookieAuth`, over HTTP: in an HttpOnly `authToken` cookie instead).',
     http: [
       { verb: 'POST', path: '/_login/:strategy' },
       { verb: 'GET', path: '/_login/:strategy' },
@@ -21,6 +22,7 @@ export const sessionActions = [
     async handler({ args, body, connection, ctx, bindToken }) {
       const request = passportRequest(args.strategy, body ?? {}, args, connection);
       ctx.strategies.require(args.strategy);
+      const inCookie = cookieMode(args.cookieAuth, connection, ctx.config.server);
       // Parse expiresIn before the (expensive) credential check, so a bad value costs nothing.
       ctx.tokens.ttlOf(args.expiresIn);
       const result = await ctx.strategies.login(args.strategy, request);
@@ -33,34 +35,35 @@ export const sessionActions = [
         throw fail('plugin.strategy.missing_user', `Unable to log in using the strategy "${args.strategy}"`);
       }
       bindToken(session);
-      return token;
+      return inCookie ? tokenInCookie(token, ctx.config.server) : token;
     },
   }),
   defineAction({
     controller: 'auth',
     action: 'logout',
-    description: 'Revokes the token of the request; with `global`, every login token of the user.',
+    description: 'Revokes the token of the request (its authToken cookie\'s included); with `global`, every login token of the user. With `cookieAuth`, over HTTP, also removes the cookie.',
     http: [{ verb: 'POST', path: '/_logout' }],
     args: z.object({ global: flag, cookieAuth: flag }).loose(),
     body: noBody,
     authenticated: true,
-    async handler({ args, token, user, ctx, unbindToken }) {
+    async handler({ args, token, user, connection, ctx, unbindToken }) {
+      const inCookie = cookieMode(args.cookieAuth, connection, ctx.config.server);
       // The connection that logs out knows it: it is not told its token was revoked.
       unbindToken();
       if (args.global) await ctx.tokens.revokeUser(user._id);
       else if (token && token.session.kind === 'kauth') await ctx.tokens.revoke(token.session.id);
-      return { acknowledged: true };
+      return inCookie ? cookieCleared({ acknowledged: true }, ctx.config.server) : { acknowledged: true };
     },
   }),
   defineAction({
     controller: 'auth',
     action: 'checkToken',
-    description: 'Tells whether the token in the body is valid. Without a token: the anonymous user.',
+    description: 'Tells whether the token in the body (with `cookieAuth`: the authToken cookie\'s) is valid. Without a token: the anonymous user.',
     http: [{ verb: 'POST', path: '/_checkToken' }],
-    args: noArgs,
+    args: z.object({ cookieAuth: flag }).loose(),
     body: z.object({ token: z.string().nullable().optional() }).loose().nullable(),
-    async handler({ body, ctx }) {
-      const candidate = body?.token;
+    async handler({ args, body, connection, ctx }) {
+      const candidate = cookieMode(args.cookieAuth, connection, ctx.config.server, true) ? connection.cookie : body?.token;
       if (candidate === undefined || candidate === null) return { valid: true, kuid: '-1', expiresAt: null };
       try {
         const { token } = await userOfToken(ctx, candidate);
@@ -81,12 +84,13 @@ export const sessionActions = [
     args: z.object({ expiresIn, cookieAuth: flag }).loose(),
     body: noBody,
     authenticated: true,
-    async handler({ args, token, ctx, bindToken }) {
+    async handler({ args, token, connection, ctx, bindToken }) {
+      const inCookie = cookieMode(args.cookieAuth, connection, ctx.config.server);
       // HTTP Basic callers have no token to refresh.
       if (!token) throw fail('security.token.refresh_forbidden', 'Basic credentials');
       const { token: fresh, session } = await ctx.tokens.refreshSession(token, args.expiresIn);
       bindToken(session);
-      return fresh;
+      return inCookie ? tokenInCookie(fresh, ctx.config.server) : fresh;
     },
   }),
 ];
