@@ -298,6 +298,18 @@ describe('e2e: the authToken cookie\'s settings', () => {
     expect(answer.setCookie?.expires).to.equal(undefined);
   });
 
+  it('keeps a socket opened with a valid cookie past the idle timeout, as a logged-in one', async () => {
+    const node = await nodeWith({ server: { websocket: { idleTimeout: 300 } } });
+    const { token } = await cookieLogin(node.url, IVY);
+    const sockets = await Promise.all([upgrade(node.url, { headers: { cookie: `authToken=${token}` } }), upgrade(node.url)]);
+    const closed = sockets.map(({ socket }) => new Promise<number>((resolve) => socket!.once('close', (code) => resolve(code))));
+    // The anonymous socket goes when its idle time is up; the cookie's stays.
+    expect(await closed[1]).to.equal(1008);
+    await sleep(500);
+    expect(sockets[0]!.socket!.readyState).to.equal(WebSocket.OPEN);
+    sockets[0]!.socket!.close();
+  });
+
   it('refuses settings browsers would not honour', async () => {
     for (const server of [{ cookies: { sameSite: 'none', secure: false } }, { allowOrigin: ['https://app.example.test/'] }, { allowOrigin: ['null'] }, { cookies: { sameSite: 'relaxed' } }]) {
       let error: unknown;
