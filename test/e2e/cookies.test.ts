@@ -195,6 +195,14 @@ for (const mode of MODES) {
         expect(ok((await cookieCall(node.url, 'POST', '/_checkToken', { cookie: revoked, body: { token } })).envelope)).to.include({ valid: true });
       });
 
+      it('expired, does not stand in the way of a login or a checkToken either', async () => {
+        const { token } = await cookieLogin(node.url, IVY, '&expiresIn=1s');
+        await sleep(1100);
+        failed((await cookieCall(node.url, 'GET', '/_me', { cookie: token })).envelope, 'security.token.expired', 401);
+        expect(ok((await cookieCall(node.url, 'POST', '/_checkToken?cookieAuth', { cookie: token, body: {} })).envelope)).to.deep.equal({ valid: false, state: 'Token expired' });
+        expect(ok<{ _id: string }>((await cookieCall(node.url, 'POST', '/_login/local?cookieAuth', { cookie: token, body: IVY })).envelope)._id).to.equal('ivy');
+      });
+
       it('is refused elsewhere, with the token\'s own error', async () => {
         failed((await cookieCall(node.url, 'GET', '/_me', { cookie: revoked })).envelope, 'security.token.invalid', 401);
       });
