@@ -85,7 +85,7 @@ function assemble(context: ServerContext, actions: ActionDefinition[]): Portcull
   };
   const http = new HttpTransport(funnel, new Router(actions), config, nodeId, ready);
   const links = new TokenLinks(nodeId);
-  const websocket = new WebSocketTransport(http.server, funnel, links, config);
+  const websocket = new WebSocketTransport(http.server, funnel, links, config, async (token) => (await context.tokens.verify(token)).session);
   context.metrics.observeTransports({
     websockets: () => websocket.connections,
     connections: () => new Promise((resolve) => http.server.getConnections((error, count) => resolve(error ? 0 : count))),

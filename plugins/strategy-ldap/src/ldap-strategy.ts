@@ -47,7 +47,7 @@ export class LdapStrategyPlugin implements StrategyPlugin {
   readonly fields = LDAP_STRATEGY_FIELDS;
   /** Read by server:getConfig, which shows this namespace with its secrets removed. */
   readonly configSchema = ldapStrategyConfigSchema;
-  /** Every field names the user's directory entry: only administrators set them (SECURITY.md, "Identity and integrity"). */
+  /** Every field names the user's directory entry: only administrators set them. */
   readonly selfEditableFields = [] as const;
   readonly #config: Readonly<LdapStrategyConfig>;
   readonly #credentials: StrategyCredentials;

@@ -39,7 +39,7 @@ export const localStrategyConfigSchema = z
       .number().int().min(1).max(64)
       .default(8)
       .describe('Shortest password accepted when credentials are created or changed, in characters (Unicode code points); no composition rules'),
-    // SECURITY.md: accept at least 64 characters, refuse more than 128 before hashing.
+    // The security baseline: accept at least 64 characters, refuse more than 128 before hashing.
     maxPasswordLength: z
       .number().int().min(64).max(1024)
       .default(128)

@@ -234,7 +234,7 @@ export class LocalStrategyPlugin implements StrategyPlugin {
 
   /**
    * Stores a hash made with the current parameters (of the NFC form of the password) after a
-   * successful login (SECURITY.md). A failure only delays the upgrade to the next login: the
+   * successful login. A failure only delays the upgrade to the next login: the
    * login itself succeeded.
    * @returns the record as written, or null when nothing was written
    */

@@ -31,6 +31,20 @@ const proxyEntry = z
     return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
   }, 'expected an IP address, a CIDR range such as "10.0.0.0/8", or "loopback" / "linklocal" / "uniquelocal"');
 
+/** "*", or an origin exactly as a browser sends it in its Origin header (scheme, host, port if not the default). */
+const origin = z
+  .string()
+  .refine((value) => value === '*' || serializedOrigin(value) === value, 'expected "*" or an origin such as "https://app.example.com" (scheme, host and port only, no trailing slash)');
+
+function serializedOrigin(value: string): string | null {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
+
 const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
 const seconds = (min: number) => z.number().int().min(min);
@@ -57,10 +71,18 @@ export const configSchema = z.strictObject({
       maxRequestSize: z.number().int().min(1024).default(1_048_576).describe('Largest HTTP body or WebSocket message accepted, in bytes'),
       maxHeaderSize: z.number().int().min(1024).default(16_384).describe('Largest HTTP header block accepted, in bytes'),
       requestTimeout: z.number().int().min(1000).default(30_000).describe('Milliseconds a client has to send a whole HTTP request'),
-      allowOrigin: z.array(z.string()).default(['*']).describe('Origins allowed by CORS; "*" allows any'),
+      allowOrigin: z.array(origin).default(['*']).describe('Origins allowed by CORS, each as a browser sends it (`https://app.example.com`, no path, no trailing slash); "*" allows any origin, without credentials. Only the origins listed here may use the authToken cookie (credentialed CORS)'),
       development: z.boolean().default(false).describe('Send stack traces in error envelopes (never in production)'),
       trustedProxies: z.array(proxyEntry).default([]).describe('Addresses or CIDR ranges (or "loopback", "linklocal", "uniquelocal") of the reverse proxies whose X-Forwarded-For is believed; empty: the client address is always the socket\'s'),
       maxJsonDepth: z.number().int().min(2).max(1000).default(32).describe('Deepest nesting of objects and arrays accepted in a body, a WebSocket message or the X-Kuzzle-Volatile header (deeper: 400)'),
+      cookies: z.strictObject({
+          enabled: z.boolean().default(true).describe('Serve `cookieAuth` (the token in an HttpOnly `authToken` cookie) and authenticate requests from that cookie, as Kuzzle\'s http.cookieAuthentication; false: `cookieAuth` is ignored (the token stays in the body) and so is the cookie'),
+          sameSite: z.enum(['strict', 'lax', 'none']).default('strict').describe('SameSite attribute of the authToken cookie: `strict` (default) sends it only on requests from pages of the same site; `none` (cross-site pages) requires `secure`'),
+          secure: z.boolean().default(true).describe('Secure attribute of the authToken cookie (sent over HTTPS only); false only for plain-HTTP development'),
+        })
+        .refine((cookies) => cookies.sameSite !== 'none' || cookies.secure, { message: 'sameSite "none" requires secure: browsers drop such a cookie without it', path: ['sameSite'] })
+        .prefault({})
+        .describe('The authToken cookie of browser logins (`cookieAuth`)'),
       websocket: z.strictObject({
           idleTimeout: z.number().int().min(0).default(60_000).describe('Milliseconds a WebSocket that holds no valid token may stay without sending a request before it is closed (0: never)'),
           heartbeat: z.number().int().min(0).default(30_000).describe('Milliseconds between WebSocket pings; a peer that has not answered the previous ping is dropped (0: no pings)'),
@@ -160,6 +182,8 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; path: string; type: 'str
   { name: 'PORTCULLIS_PORT', path: 'server.port', type: 'number' },
   { name: 'PORTCULLIS_MAX_REQUEST_SIZE', path: 'server.maxRequestSize', type: 'number' },
   { name: 'PORTCULLIS_ALLOW_ORIGIN', path: 'server.allowOrigin', type: 'list' },
+  { name: 'PORTCULLIS_COOKIE_SECURE', path: 'server.cookies.secure', type: 'boolean' },
+  { name: 'PORTCULLIS_COOKIE_SAME_SITE', path: 'server.cookies.sameSite', type: 'string' },
   { name: 'PORTCULLIS_TRUSTED_PROXIES', path: 'server.trustedProxies', type: 'list' },
   { name: 'PORTCULLIS_WS_MAX_SOCKETS_PER_ADDRESS', path: 'server.websocket.maxSocketsPerAddress', type: 'number' },
   { name: 'PORTCULLIS_DEVELOPMENT', path: 'server.development', type: 'boolean' },

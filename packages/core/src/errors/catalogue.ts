@@ -119,6 +119,8 @@ export const ERRORS = {
   'services.storage.document_already_exists': { status: 400, code: code(1, 1, 17), message: 'Document already exists.', description: 'createRole or createProfile named an id that exists (use createOrReplaceRole / createOrReplaceProfile to replace it), or createApiKey an id the user already gives one of their keys.' },
   'services.storage.unknown_index': { status: 412, code: code(1, 1, 1), message: 'The index "%s" does not exist.', description: 'A profile created with `strict` restricts a policy to an index; Portcullis holds no data index, so every index is unknown.' },
   'security.cookie.invalid': { status: 401, code: code(7, 7, 1), message: 'Invalid cookie.', description: 'The Cookie header cannot be parsed.' },
+  // issue 11: browsers (cookieAuth)
+  'security.cookie.unauthorized_origin': { status: 403, code: code(7, 7, 40), message: 'The origin "%s" may not use the authToken cookie.', description: 'A request authenticated by the authToken cookie (HTTP, or a WebSocket upgrade), or one asking for `cookieAuth`, came from a page whose Origin is neither listed exactly in server.allowOrigin ("*" does not count) nor the server\'s own: a page elsewhere cannot act with the cookie its browser holds.' },
 
   // issue 11: API keys
   'security.apikey.limit_exceeded': { status: 412, code: code(7, 41, 1), message: 'The user already holds %s API keys: delete one first.', description: 'A user may hold security.apiKey.maxPerUser API keys at once (expired keys do not count); createApiKey refused one more and created nothing.' },

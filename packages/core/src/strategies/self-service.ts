@@ -1,7 +1,7 @@
 /**
  * What a user may set about themselves. A strategy's credentials can name who the user is (a
  * directory entry, a login an identity provider vouches for); letting users choose that would
- * let them claim someone else's identity (SECURITY.md, "Identity and integrity"). So each
+ * let them claim someone else's identity. So each
  * strategy declares the fields users may send for their own credentials, and the self-service
  * actions refuse every other one before the strategy sees the request.
  */

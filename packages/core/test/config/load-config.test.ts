@@ -38,6 +38,13 @@ describe('core/config/load-config', () => {
     expect(config.server.allowOrigin).to.deep.equal(['https://a.test', 'https://b.test']);
   });
 
+  it('reads the authToken cookie\'s attributes from the environment, and refuses an origin a browser never sends', () => {
+    expect(loadConfig({ cwd: dir, env: {} }).server.cookies).to.deep.equal({ enabled: true, sameSite: 'strict', secure: true });
+    const config = loadConfig({ cwd: dir, env: { PORTCULLIS_COOKIE_SECURE: 'false', PORTCULLIS_COOKIE_SAME_SITE: 'lax' } });
+    expect(config.server.cookies).to.include({ secure: false, sameSite: 'lax' });
+    expect(() => loadConfig({ cwd: dir, env: { PORTCULLIS_ALLOW_ORIGIN: 'https://a.test/' } })).to.throw(/origin/);
+  });
+
   it('reads the proxies and the per-address socket cap from the environment, for containers', () => {
     const config = loadConfig({ cwd: dir, env: { PORTCULLIS_TRUSTED_PROXIES: '10.0.0.0/8, loopback', PORTCULLIS_WS_MAX_SOCKETS_PER_ADDRESS: '0' } });
     expect(config.server.trustedProxies).to.deep.equal(['10.0.0.0/8', 'loopback']);

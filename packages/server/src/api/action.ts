@@ -64,6 +64,8 @@ export interface ActionOutcome {
   headers?: Record<string, string>;
   /** An error answered beside the result (Kuzzle's request.setError): a partial failure, a store down. */
   error?: PortcullisError;
+  /** A `Set-Cookie` header (cookieAuth): sent over HTTP, never in the envelope (Kuzzle's body never shows set-cookie). */
+  cookie?: string;
 }
 
 /**

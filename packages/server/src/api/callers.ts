@@ -1,5 +1,6 @@
 import { ANONYMOUS_USER, fail, isPortcullisError, tokenKindOf, type PassportRequest, type UserRecord, type VerifiedToken } from '@portcullis/core';
 import type { ServerContext } from './action.js';
+import { tokenFromCookie } from './cookie-auth.js';
 import { andThen, type MaybeAsync } from './maybe-async.js';
 import type { ApiRequest, Connection } from './request.js';
 import { loginOutcome } from '../metrics/login-tally.js';
@@ -35,18 +36,18 @@ export const BASIC_STRATEGY = 'local';
 
 /**
  * The ordered chain of caller sources: the `Authorization: Bearer` header, the request's `jwt`,
- * the `authToken` cookie (given by the cookie source), an API key (in either of the first two),
+ * the `authToken` cookie, an API key (in either of the first two),
  * HTTP Basic, then anonymous. A caller with a token binds it to a persistent connection, which
  * is then told of its expiry or revocation.
  */
 export class CallerChain {
   private readonly sources: readonly CallerSource[];
 
-  constructor(ctx: ServerContext, cookie?: CallerSource) {
+  constructor(ctx: ServerContext) {
     this.sources = [
       tokenSource('bearer', 'kauth', (request) => request.bearer, ctx),
       tokenSource('jwt', 'kauth', (request) => request.jwt ?? undefined, ctx),
-      ...(cookie ? [cookie] : []),
+      cookieSource(ctx),
       tokenSource('apiKey', 'kapikey', (request) => request.bearer ?? request.jwt ?? undefined, ctx),
       basicSource(ctx),
       ANONYMOUS_SOURCE,
@@ -78,6 +79,23 @@ function tokenSource(name: CallerSourceName, kind: 'kauth' | 'kapikey', read: (r
       const token = read(request);
       if (token === undefined || (tokenKindOf(token) === 'kapikey') !== (kind === 'kapikey')) return undefined;
       return callerOfToken(ctx, token, name, connection);
+    },
+  };
+}
+
+/**
+ * The `authToken` cookie of the connection (an HTTP request's, a WebSocket upgrade's), for a
+ * request that carries no credentials of its own: a token or Basic credentials always win. It
+ * never stands in the way of `auth:login` or `auth:checkToken`, and a page of an origin that may
+ * not act with it is refused (api/cookie-auth.ts).
+ */
+function cookieSource(ctx: ServerContext): CallerSource {
+  return {
+    name: 'cookie',
+    find(request, connection) {
+      if (connection.cookie == null || request.bearer !== undefined || request.jwt !== null || request.basic !== undefined) return undefined;
+      const token = tokenFromCookie(request, connection, ctx.config.server);
+      return token === null ? undefined : callerOfToken(ctx, token, 'cookie', connection);
     },
   };
 }

@@ -2,7 +2,7 @@ import { fail, isPortcullisError, PortcullisError } from '@portcullis/core';
 import { byRights, type AccessRule } from './access.js';
 import { isOutcome, type ActionCall, type ActionDefinition, type ActionOutcome, type ServerContext } from './action.js';
 import { auditAnswer } from './audit-stage.js';
-import { CallerChain, type Caller, type CallerSource } from './callers.js';
+import { CallerChain, type Caller } from './callers.js';
 import { andThen, isPromise, type MaybeAsync } from './maybe-async.js';
 import type { ApiRequest, Connection } from './request.js';
 import { limitedAs, RequestLimits, type LimitedAs } from './request-limits.js';
@@ -55,10 +55,12 @@ export class Funnel {
   /** Answers of actions that issue tokens (ActionDefinition.issuesToken) and raw answers (ActionDefinition.rawOverHttp), for the HTTP transport. */
   private readonly marks = new WeakMap<ResponseEnvelope, AnswerMark>();
   private readonly callers: CallerChain;
+  /** The Set-Cookie header of answers in cookie mode (ActionOutcome.cookie), for the HTTP transport. */
+  private readonly cookies = new WeakMap<ResponseEnvelope, string>();
   private readonly limits: RequestLimits;
 
-  constructor(private readonly ctx: ServerContext, definitions: readonly ActionDefinition[], options: { cookie?: CallerSource } = {}) {
-    this.callers = new CallerChain(ctx, options.cookie);
+  constructor(private readonly ctx: ServerContext, definitions: readonly ActionDefinition[]) {
+    this.callers = new CallerChain(ctx);
     this.limits = new RequestLimits(ctx.config.limits.loginsPerSecond, ctx.security);
     for (const definition of definitions) {
       const controller = this.actions.get(definition.controller) ?? new Map<string, Served>();
@@ -133,6 +135,7 @@ export class Funnel {
   /** Stage 8: the envelope of a result, marked for what HTTP needs beyond it. */
   private respond(definition: ActionDefinition, request: ApiRequest, result: unknown): ResponseEnvelope {
     const answer = isOutcome(result) ? this.outcomeEnvelope(request, result) : resultEnvelope(this.ctx.nodeId, request, result);
+    if (isOutcome(result) && result.cookie !== undefined) this.cookies.set(answer, result.cookie);
     if (definition.issuesToken) this.marks.set(answer, 'token');
     else if (definition.rawOverHttp && answer.error === null) this.marks.set(answer, 'raw');
     return answer;
@@ -172,6 +175,11 @@ export class Funnel {
   /** What an answer needs over HTTP beyond its envelope, if anything (one lookup per answer). */
   markOf(answer: ResponseEnvelope): AnswerMark | undefined {
     return this.marks.get(answer);
+  }
+
+  /** The `Set-Cookie` of an answer in cookie mode (never in the envelope: HTTP sends it as a header). */
+  cookieOf(answer: ResponseEnvelope): string | undefined {
+    return this.cookies.get(answer);
   }
 
   /**

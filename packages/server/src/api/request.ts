@@ -21,6 +21,11 @@ export interface Connection {
    * hears of their expiry or revocation; an HTTP request has none.
    */
   tokens?: TokenBinding;
+  /**
+   * The token of the `authToken` cookie this connection authenticates with when a request names
+   * no other (http/cookies.ts cookieToken): an HTTP request's own, a WebSocket's upgrade's.
+   */
+  cookie?: string | null;
 }
 
 /** How a persistent connection follows its token: one token at a time, the last one used. */

@@ -4,8 +4,9 @@ import { loginAccount, passportRequest, userOfToken } from '../api/callers.js';
 import { z } from 'zod';
 import { defineAction, outcome } from '../api/action.js';
 import { authenticated } from '../api/access.js';
+import { cookieCleared, cookieMode, tokenInCookie } from '../api/cookie-auth.js';
 import { sessionOrigin } from '../api/session-origin.js';
-import { expiresIn, flag, noArgs, noBody, plainObject, strategyName } from '../api/schemas.js';
+import { expiresIn, flag, noBody, plainObject, strategyName } from '../api/schemas.js';
 
 /** auth: login, logout, checkToken, refreshToken. */
 export const sessionActions = [
@@ -13,7 +14,7 @@ export const sessionActions = [
     controller: 'auth',
     action: 'login',
     issuesToken: true,
-    description: 'Logs in with a strategy; the body holds the credentials. Returns a token.',
+    description: 'Logs in with a strategy; the body holds the credentials. Returns a token (with `cookieAuth`, over HTTP: in an HttpOnly `authToken` cookie instead).',
     http: [
       { verb: 'POST', path: '/_login/:strategy' },
       { verb: 'GET', path: '/_login/:strategy' },
@@ -25,6 +26,7 @@ export const sessionActions = [
       const { args, body, connection, ctx } = call;
       const request = passportRequest(args.strategy, body ?? {}, args, connection);
       ctx.strategies.require(args.strategy);
+      const inCookie = cookieMode(args.cookieAuth, connection, ctx.config.server);
       // Parse expiresIn before the (expensive) credential check, so a bad value costs nothing.
       ctx.tokens.ttlOf(args.expiresIn);
       const result = await ctx.strategies.login(args.strategy, request);
@@ -38,19 +40,20 @@ export const sessionActions = [
       }
       connection.tokens?.bind(session);
       recordFor(call, { type: 'auth:login', userId: result.user._id, actorId: result.user._id, strategy: args.strategy, details: { sessionId: session.id } });
-      return token;
+      return inCookie ? tokenInCookie(token, ctx.config.server) : token;
     },
   }),
   defineAction({
     controller: 'auth',
     action: 'logout',
-    description: 'Revokes the token of the request; with `global`, every login token of the user.',
+    description: 'Revokes the token of the request (its authToken cookie\'s included); with `global`, every login token of the user. With `cookieAuth`, over HTTP, also removes the cookie.',
     http: [{ verb: 'POST', path: '/_logout' }],
     args: z.object({ global: flag, cookieAuth: flag }).loose(),
     body: noBody,
     access: authenticated,
     async handler(call) {
       const { args, token, user, connection, ctx } = call;
+      const inCookie = cookieMode(args.cookieAuth, connection, ctx.config.server);
       // The connection that logs out knows it: it is not told its token was revoked.
       connection.tokens?.unbind();
       if (args.global) await ctx.tokens.revokeUser(user._id);
@@ -58,18 +61,18 @@ export const sessionActions = [
       const sessionId = token?.session.id ?? null;
       recordFor(call, { type: 'auth:logout', userId: user._id, details: { global: args.global === true, sessionId } });
       if (args.global) recordFor(call, { type: 'token:revoke', userId: user._id, details: { reason: 'logout', all: true } });
-      return { acknowledged: true };
+      return inCookie ? cookieCleared({ acknowledged: true }, ctx.config.server) : { acknowledged: true };
     },
   }),
   defineAction({
     controller: 'auth',
     action: 'checkToken',
-    description: 'Tells whether the token in the body is valid. Without a token: the anonymous user.',
+    description: 'Tells whether the token in the body (with `cookieAuth`: the authToken cookie\'s) is valid. Without a token: the anonymous user.',
     http: [{ verb: 'POST', path: '/_checkToken' }],
-    args: noArgs,
+    args: z.object({ cookieAuth: flag }).loose(),
     body: z.object({ token: z.string().nullable().optional() }).loose().nullable(),
-    async handler({ body, ctx }) {
-      const candidate = body?.token;
+    async handler({ args, body, connection, ctx }) {
+      const candidate = cookieMode(args.cookieAuth, connection, ctx.config.server, true) ? connection.cookie : body?.token;
       if (candidate === undefined || candidate === null) return { valid: true, kuid: '-1', expiresAt: null };
       try {
         const { token } = await userOfToken(ctx, candidate);
@@ -114,12 +117,13 @@ export const sessionActions = [
     access: authenticated,
     async handler(call) {
       const { args, token, connection, ctx } = call;
+      const inCookie = cookieMode(args.cookieAuth, connection, ctx.config.server);
       // HTTP Basic callers have no token to refresh.
       if (!token) throw fail('security.token.refresh_forbidden', 'Basic credentials');
       const { token: fresh, session } = await ctx.tokens.refreshSession(token, args.expiresIn);
       connection.tokens?.bind(session);
       recordFor(call, { type: 'token:create', userId: token.kuid, details: { reason: 'refresh', sessionId: session.id, previousSessionId: token.session.id } });
-      return fresh;
+      return inCookie ? tokenInCookie(fresh, ctx.config.server) : fresh;
     },
   }),
 ];

@@ -10,6 +10,8 @@ import { lingerOnClose, NO_STORE, originAllowed, rawAnswer, SECURITY_HEADERS } f
 import { parseJsonBody, readBody, requestFromHttp, requestFromQuery, requestIdHeader } from './http-request.js';
 import type { RouteMatch, Router } from './router.js';
 import { clientAddress } from './client-address.js';
+import { cookieToken } from './cookies.js';
+import { credentialedOrigin } from '../api/cookie-auth.js';
 
 const SERVED_VERBS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
 
@@ -93,7 +95,8 @@ export class HttpTransport {
     } catch (error) {
       return this.refuse(req, res, error);
     }
-    const connection: Connection = { id: `http-${++this.requests}`, protocol: 'http', ip: clientAddress(req, this.config.server.trustedProxies), headers: req.headers };
+    const { server } = this.config;
+    const connection: Connection = { id: `http-${++this.requests}`, protocol: 'http', ip: clientAddress(req, server.trustedProxies), headers: req.headers, cookie: cookieToken(req.headers, server.cookies) };
     return andThen(this.funnel.execute(request, connection), (response) => {
       // Tell HTTP clients they may authenticate with Basic credentials (ThingsDB, Neo4j).
       const challenge = response.error?.id === 'security.rights.unauthorized' || (request.basic !== undefined && response.status === 401);
@@ -120,8 +123,10 @@ export class HttpTransport {
       ...SECURITY_HEADERS,
     };
     const origin = req.headers.origin;
-    if (origin) Object.assign(headers, corsHeaders(origin));
+    if (origin) Object.assign(headers, corsHeaders(origin, credentialedOrigin(origin, this.config.server.allowOrigin)));
     Object.assign(headers, response.headers);
+    const cookie = this.funnel.cookieOf(response);
+    if (cookie !== undefined) headers['Set-Cookie'] = cookie;
     if (extra) Object.assign(headers, extra);
     // Request ids are echoed clean (json-guard's echo), but may hold characters a header cannot.
     if (response.requestId && headerSafe(response.requestId)) headers['X-Kuzzle-Request-Id'] = response.requestId;
@@ -149,11 +154,15 @@ export class HttpTransport {
 
 const NO_QUERY = new URLSearchParams();
 
+const CREDENTIALS = Object.freeze({ 'Access-Control-Allow-Credentials': 'true' });
+
 const BASIC_CHALLENGE = Object.freeze({ 'WWW-Authenticate': 'Basic realm="Portcullis", charset="UTF-8"' });
 
-function corsHeaders(origin: string): Record<string, string> {
+/** CORS answer headers for an allowed origin; credentials (the authToken cookie) only for an origin listed exactly. */
+function corsHeaders(origin: string, credentials: boolean): Record<string, string> {
   return {
     'Access-Control-Allow-Origin': origin,
+    ...(credentials ? CREDENTIALS : {}),
     Vary: 'Origin',
     'Access-Control-Allow-Methods': 'GET,POST,PUT,DELETE,OPTIONS',
     'Access-Control-Allow-Headers': 'Authorization,Content-Type,X-Kuzzle-Request-Id,X-Kuzzle-Volatile',

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { fail, isPlainObject, PortcullisError, type Config } from '@portcullis/core';
+import { fail, isPlainObject, PortcullisError, type Config, type Session } from '@portcullis/core';
 import type { Funnel } from '../api/funnel.js';
 import { echo, nulRefused, parseGuardedJson } from '../api/json-guard.js';
 import { andThen, isPromise, type MaybeAsync } from '../api/maybe-async.js';
@@ -12,6 +12,7 @@ import { rawAnswer } from '../http/answer-headers.js';
 import { requestIdHeader } from '../http/http-request.js';
 import type { TokenLinks } from '../notifications/token-links.js';
 import { clientAddress } from '../http/client-address.js';
+import { cookieToken } from '../http/cookies.js';
 import { addressOf, UpgradeGuard } from './upgrade-guard.js';
 
 /** One open socket and what keeps it honest: the heartbeat's answer and the idle timer. */
@@ -45,6 +46,8 @@ export class WebSocketTransport {
     private readonly funnel: Funnel,
     private readonly links: TokenLinks,
     private readonly config: Readonly<Config>,
+    /** The session of a token, to bind a socket whose upgrade carried the authToken cookie. */
+    private readonly sessionOf?: (token: string) => Promise<Session>,
   ) {
     // Messages up to maxRequestSize are served; larger ones, up to twice that, get a 413
     // envelope; beyond, ws closes the socket (1009) without buffering the whole message.
@@ -125,7 +128,7 @@ export class WebSocketTransport {
     const id = randomUUID();
     const notify = (message: unknown) => this.send(id, message);
     const connection: Connection = {
-      id, protocol: 'websocket', ip, headers: pickHeaders(req),
+      id, protocol: 'websocket', ip, headers: pickHeaders(req), cookie: cookieToken(req.headers, this.config.server.cookies),
       tokens: {
         // A single-use token is spent by the request that binds it: there is nothing to hear of later.
         bind: (session) => session.singleUse !== true && this.links.link(id, session, notify),
@@ -137,6 +140,7 @@ export class WebSocketTransport {
     this.sockets.set(connection.id, open);
     this.guard.opened(address);
     this.armIdle(connection.id, open);
+    this.bindCookie(connection);
     socket.on('pong', () => (open.alive = true));
     // The answers to the messages of one read leave in one write: a client with requests in
     // flight then costs one syscall per batch, not one per message. Answers that wait for a
@@ -168,6 +172,23 @@ export class WebSocketTransport {
       this.sockets.delete(connection.id);
       this.links.unlink(connection.id);
     });
+  }
+
+  /**
+   * A socket opened with the authToken cookie is authenticated by it: bound to its session at once,
+   * so that it hears of the session's end (logout, revocation, expiry) and is not closed as idle.
+   * A stale cookie binds nothing: the socket stays open (it may still log in).
+   */
+  private bindCookie(connection: Connection): void {
+    const cookie = connection.cookie;
+    if (!cookie || !this.sessionOf) return;
+    this.sessionOf(cookie).then(
+      (session) => {
+        // A request with a token of its own may have bound the socket meanwhile: that binding stands.
+        if (this.sockets.has(connection.id) && !this.links.has(connection.id)) connection.tokens?.bind(session);
+      },
+      () => undefined,
+    );
   }
 
   /** Answers one message: synchronously when the funnel answers at once. */
