@@ -1,7 +1,7 @@
 import { ANONYMOUS_USER, fail, isPortcullisError, tokenKindOf, type PassportRequest, type UserRecord, type VerifiedToken } from '@portcullis/core';
 import type { ServerContext } from './action.js';
 import { tokenFromCookie } from './cookie-auth.js';
-import { andThen, type MaybeAsync } from './maybe-async.js';
+import type { MaybeAsync } from './maybe-async.js';
 import type { ApiRequest, Connection } from './request.js';
 import { loginOutcome } from '../metrics/login-tally.js';
 
@@ -100,11 +100,17 @@ function cookieSource(ctx: ServerContext): CallerSource {
   };
 }
 
-/** The caller of a token, bound to the connection it came through. */
+/** The caller of a token, bound to the connection it came through: at once when its session and user are in memory. */
 export function callerOfToken(ctx: ServerContext, jwt: string, source: CallerSourceName, connection: Connection): MaybeAsync<Caller> {
-  return andThen(userOfToken(ctx, jwt), ({ user, token }) => {
-    connection.tokens?.bind(token.session);
-    return { user, token, source };
+  const token = ctx.tokens.verifyCached(jwt);
+  const user = token && ctx.security.cachedUser(token.kuid);
+  if (user) {
+    connection.tokens?.bind(token!.session);
+    return { user, token: token!, source };
+  }
+  return loadUserOfToken(ctx, jwt, token).then((found) => {
+    connection.tokens?.bind(found.token.session);
+    return { ...found, source };
   });
 }
 

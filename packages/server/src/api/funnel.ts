@@ -83,26 +83,43 @@ export class Funnel {
    * user and rights decision, and an action that answers at once); a promise otherwise.
    */
   execute(request: ApiRequest, connection: Connection): MaybeAsync<ResponseEnvelope> {
+    // No closure on the way: a request answered from memory allocates nothing for its stages.
     let served: Served | undefined;
     let caller: Caller | undefined;
     try {
-      const action = (served = this.find(request.controller, request.action));
-      const response = andThen(this.callers.find(request, connection), (found) => {
-        caller = found;
-        this.limits.check(action.limitedAs, found.user, connection);
-        return andThen(action.access(found.user, action.definition, this.ctx), () => this.run(action.definition, request, found, connection));
-      });
-      if (!isPromise(response)) return this.audited(served, request, connection, caller, response);
-      const pending = served;
-      this.ctx.metrics.ongoing[connection.protocol]++;
-      const settled = (answer: ResponseEnvelope) => {
-        this.ctx.metrics.ongoing[connection.protocol]--;
-        return this.audited(pending, request, connection, caller, answer);
-      };
-      return response.then(settled, (error: unknown) => settled(this.envelopeOf(error, request)));
+      served = this.find(request.controller, request.action);
+      const found = this.callers.find(request, connection);
+      if (isPromise(found)) return this.later(served, request, connection, found);
+      caller = found;
+      const response = this.admit(served, request, found, connection);
+      if (isPromise(response)) return this.later(served, request, connection, found, response);
+      return this.audited(served, request, connection, found, response);
     } catch (error) {
       return this.audited(served, request, connection, caller, this.envelopeOf(error, request));
     }
+  }
+
+  /** The stages after a caller or an answer that waits for a store: counted as ongoing meanwhile. */
+  private async later(served: Served, request: ApiRequest, connection: Connection, found: MaybeAsync<Caller>, response?: Promise<ResponseEnvelope>): Promise<ResponseEnvelope> {
+    const { ongoing } = this.ctx.metrics;
+    ongoing[connection.protocol]++;
+    let caller: Caller | undefined;
+    let answer: ResponseEnvelope;
+    try {
+      caller = await found;
+      answer = await (response ?? this.admit(served, request, caller, connection));
+    } catch (error) {
+      answer = this.envelopeOf(error, request);
+    }
+    ongoing[connection.protocol]--;
+    return this.audited(served, request, connection, caller, answer);
+  }
+
+  /** Stages 3 to 8 for a known caller: limits, rights, then validation, the action and its answer. */
+  private admit(served: Served, request: ApiRequest, caller: Caller, connection: Connection): MaybeAsync<ResponseEnvelope> {
+    this.limits.check(served.limitedAs, caller.user, connection);
+    const allowed = served.access(caller.user, served.definition, this.ctx);
+    return isPromise(allowed) ? allowed.then(() => this.run(served.definition, request, caller, connection)) : this.run(served.definition, request, caller, connection);
   }
 
   /** Stage 1: the action a request names. */
@@ -129,13 +146,16 @@ export class Funnel {
     const value = definition.checksSecret
       ? andThen(definition.checksSecret(call), (account) => this.ctx.logins.guard({ account, address: connection.ip }, () => definition.handler(call)))
       : definition.handler(call);
-    return andThen(value, (result) => this.respond(definition, request, result));
+    return isPromise(value) ? value.then((result) => this.respond(definition, request, result)) : this.respond(definition, request, value);
   }
 
   /** Stage 8: the envelope of a result, marked for what HTTP needs beyond it. */
   private respond(definition: ActionDefinition, request: ApiRequest, result: unknown): ResponseEnvelope {
-    const answer = isOutcome(result) ? this.outcomeEnvelope(request, result) : resultEnvelope(this.ctx.nodeId, request, result);
-    if (isOutcome(result) && result.cookie !== undefined) this.cookies.set(answer, result.cookie);
+    let answer: ResponseEnvelope;
+    if (isOutcome(result)) {
+      answer = this.outcomeEnvelope(request, result);
+      if (result.cookie !== undefined) this.cookies.set(answer, result.cookie);
+    } else answer = resultEnvelope(this.ctx.nodeId, request, result);
     if (definition.issuesToken) this.marks.set(answer, 'token');
     else if (definition.rawOverHttp && answer.error === null) this.marks.set(answer, 'raw');
     return answer;
