@@ -1,31 +1,25 @@
 import { expect } from 'chai';
 import type { Portcullis } from '@portcullis/server';
 import { HttpClient, WsClient } from '../support/clients.js';
-import { createUser, failed, firstAdmin, login, ok } from '../support/fixtures.js';
-import { startNode, TestStores } from '../support/node.js';
+import { createUser, failed, login, ok } from '../support/fixtures.js';
+import { startTwoNodes, type TwoNodes } from '../support/cluster.js';
 
 const LIMITS = { security: { apiKey: { maxPerUser: 3 } } };
 
 /** Two nodes on one PostgreSQL schema and Redis prefix: API keys and single-use tokens across them. */
 describe('e2e: API keys and single-use tokens on two nodes', () => {
-  let stores: TestStores;
+  let cluster: TwoNodes | undefined;
   let nodes: [Portcullis, Portcullis];
   let a: HttpClient;
   let b: HttpClient;
   let admin: string;
 
   before(async () => {
-    stores = new TestStores('production');
-    nodes = [await startNode(stores, LIMITS), await startNode(stores, LIMITS)];
-    [a, b] = nodes.map((node) => new HttpClient(node.url)) as [HttpClient, HttpClient];
-    admin = await firstAdmin(a);
-    await createUser(a, admin, 'zoe', 'zoe', 'zoe-password-12', ['admin']);
+    cluster = await startTwoNodes(LIMITS);
+    ({ nodes, a, b, admin } = cluster);
   });
 
-  after(async () => {
-    for (const node of nodes ?? []) await node.stop();
-    await stores?.destroy();
-  });
+  after(() => cluster?.stop());
 
   it('refuses a key on node B as soon as node A deletes it, and tells a socket bound on B', async () => {
     const zoe = await login(a, 'zoe', 'zoe-password-12');

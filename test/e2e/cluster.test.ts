@@ -1,29 +1,23 @@
 import { expect } from 'chai';
 import type { Portcullis } from '@portcullis/server';
 import { HttpClient, WsClient } from '../support/clients.js';
-import { createUser, failed, firstAdmin, login, ok, sleep } from '../support/fixtures.js';
-import { startNode, TestStores } from '../support/node.js';
+import { createUser, failed, login, ok, sleep } from '../support/fixtures.js';
+import { startTwoNodes, type TwoNodes } from '../support/cluster.js';
 
 /** Two nodes on the same PostgreSQL schema and Redis prefix: what one does, the other knows at once. */
 describe('e2e: two nodes of a cluster', () => {
-  let stores: TestStores;
+  let cluster: TwoNodes | undefined;
   let nodes: [Portcullis, Portcullis];
   let a: HttpClient;
   let b: HttpClient;
   let admin: string;
 
   before(async () => {
-    stores = new TestStores('production');
-    nodes = [await startNode(stores), await startNode(stores)];
-    [a, b] = nodes.map((node) => new HttpClient(node.url)) as [HttpClient, HttpClient];
-    admin = await firstAdmin(a);
-    await createUser(a, admin, 'zoe', 'zoe', 'zoe-password-12', ['admin']);
+    cluster = await startTwoNodes();
+    ({ nodes, a, b, admin } = cluster);
   });
 
-  after(async () => {
-    for (const node of nodes ?? []) await node.stop();
-    await stores?.destroy();
-  });
+  after(() => cluster?.stop());
 
   it('shares the generated token secret: a token from one node works on the other', async () => {
     const jwt = await login(a, 'zoe', 'zoe-password-12');
