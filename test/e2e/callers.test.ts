@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { Portcullis } from '@portcullis/server';
+import { awaitEvents } from '../support/audit.js';
 import { HttpClient, WsClient } from '../support/clients.js';
 import { createUser, failed, firstAdmin, login, ok, sleep } from '../support/fixtures.js';
 import { MODES, startNode, TestStores } from '../support/node.js';
@@ -26,14 +27,15 @@ for (const mode of MODES) {
   describe(`e2e: the chain of caller sources (${mode})`, () => {
     let stores: TestStores;
     let node: Portcullis;
+    let admin: string;
     let ivy: string;
     let jo: string;
 
     before(async () => {
       stores = new TestStores(mode);
-      node = await startNode(stores);
+      node = await startNode(stores, { audit: { flushInterval: 20 } });
       const http = new HttpClient(node.url);
-      const admin = await firstAdmin(http);
+      admin = await firstAdmin(http);
       await createUser(http, admin, 'ivy', IVY.username, IVY.password);
       await createUser(http, admin, 'jo', JO.username, JO.password);
       ivy = await login(http, IVY.username, IVY.password);
@@ -63,6 +65,16 @@ for (const mode of MODES) {
       expect((await send(node.url, '/_query', { authorization: basic(IVY) }, { ...ME, jwt: jo })).result?._id).to.equal('jo');
       expect((await send(node.url, '/_query', { authorization: basic(IVY) }, ME)).result?._id).to.equal('ivy');
       expect((await send(node.url, '/_query', {}, ME)).result?._id).to.equal('-1');
+    });
+
+    it('treats Basic credentials beside a token as unused: a refused token is no failed Basic login', async () => {
+      const refused = await send(node.url, '/_query', { authorization: basic(IVY) }, { ...ME, jwt: 'kauth-not.a.token' });
+      expect(refused.error?.id).to.equal('security.token.invalid');
+      // A Basic login that does fail, afterwards: once it is recorded, so would the first have been.
+      expect((await send(node.url, '/_me', { authorization: basic({ ...JO, password: 'not-jo-password' }) })).status).to.equal(401);
+      const http = new HttpClient(node.url);
+      const failures = await awaitEvents(http, admin, { type: 'auth:login', outcome: 'failure' }, (hits) => hits.some((hit) => hit.userId === 'jo'));
+      expect(failures.filter((hit) => hit.details['via'] === 'basic').map((hit) => hit.userId)).to.deep.equal(['jo']);
     });
 
     it('binds a WebSocket to the last token it used, and tells it when that token is revoked', async () => {

@@ -73,11 +73,15 @@ export function basicCredentials(req: IncomingMessage): { username: string; pass
   return colon === -1 ? { username: decoded, password: '' } : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-/** Adds the credentials of the `Authorization` header: a Bearer token or Basic credentials (a header holds one scheme). */
+/**
+ * Adds the credentials of the `Authorization` header: a Bearer token, or Basic credentials when
+ * the request carries no token at all (on `POST /_query`, an envelope's `jwt` comes first), so
+ * that a request with `basic` is one that Basic authenticates.
+ */
 function withAuthorization(request: ApiRequest, req: IncomingMessage): ApiRequest {
   const bearer = bearerToken(req);
   if (bearer !== null) request.bearer = bearer;
-  else {
+  else if (request.jwt === null) {
     const basic = basicCredentials(req);
     if (basic) request.basic = basic;
   }
