@@ -1,7 +1,6 @@
 import type { ApiKeyService, AuditLog, LoginLimiter, Logger, PortcullisError, ProfileService, RoleService, SearchService, SecurityService, StrategyRegistry, TokenManager, UserRecord, UserService, VerifiedToken, Config, Storage } from '@portcullis/core';
 import type { z } from 'zod';
 import type { AccessRule } from './access.js';
-import type { CallerSourceName } from './callers.js';
 import type { MaybeAsync } from './maybe-async.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { Connection } from './request.js';
@@ -49,8 +48,6 @@ export interface ActionCall<Args, Body> {
   user: UserRecord;
   /** The caller's verified token (a login token or an API key); null for Basic and anonymous callers. */
   token: VerifiedToken | null;
-  /** Where the caller was found (the Bearer header, the request's jwt, the cookie, ...). */
-  source: CallerSourceName;
   /** The connection the request came through; a WebSocket binds the tokens it is given with `connection.tokens`. */
   connection: Connection;
   requestId: string;

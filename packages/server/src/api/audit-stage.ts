@@ -1,6 +1,7 @@
 import { ANONYMOUS_USER, type AuditEventInput, type UserRecord } from '@portcullis/core';
 import type { ActionDefinition, ServerContext } from './action.js';
-import { BASIC_STRATEGY } from './callers.js';
+import { BASIC_STRATEGY, type Caller } from './callers.js';
+import { userAgentOf } from './session-origin.js';
 import type { ApiRequest, Connection } from './request.js';
 import type { ResponseEnvelope } from './response.js';
 
@@ -12,8 +13,7 @@ const WRONG_SECRET = 'security.credentials.wrong_password';
 
 /** Where a request came from, for an event: the client address and its user agent. */
 export function clientOf(connection: Connection): { ip: string | undefined; userAgent: string | null } {
-  const agent = connection.headers['user-agent'];
-  return { ip: connection.ip, userAgent: typeof agent === 'string' ? agent : null };
+  return { ip: connection.ip, userAgent: userAgentOf(connection) ?? null };
 }
 
 /** The actor of an event: the caller, or null for an anonymous one. */
@@ -33,20 +33,21 @@ export function recordFor(call: { ctx: ServerContext; user: UserRecord; connecti
  * The audit stage: maps an answered request to the events only its answer tells, failed
  * logins and limits hit. Successful changes are recorded by the actions that make them. The
  * funnel calls it for error answers only, so the answers served from memory pay nothing.
- * @param user the caller, when it was found before the request failed
+ * @param caller the caller, when it was found before the request failed
  */
-export function auditAnswer(ctx: ServerContext, definition: ActionDefinition | undefined, request: ApiRequest, answer: ResponseEnvelope, connection: Connection, user: UserRecord | undefined): void {
+export function auditAnswer(ctx: ServerContext, definition: ActionDefinition | undefined, request: ApiRequest, answer: ResponseEnvelope, connection: Connection, caller: Caller | undefined): void {
   // The funnel never throws: neither does its audit stage.
   try {
-    eventsOfAnswer(ctx, definition, request, answer, connection, user);
+    eventsOfAnswer(ctx, definition, request, answer, connection, caller);
   } catch (error) {
     ctx.logger.error({ err: error, requestId: request.requestId }, 'the audit stage failed');
   }
 }
 
-function eventsOfAnswer(ctx: ServerContext, definition: ActionDefinition | undefined, request: ApiRequest, answer: ResponseEnvelope, connection: Connection, user: UserRecord | undefined): void {
+function eventsOfAnswer(ctx: ServerContext, definition: ActionDefinition | undefined, request: ApiRequest, answer: ResponseEnvelope, connection: Connection, caller: Caller | undefined): void {
   const error = answer.error;
   if (error === null) return;
+  const user = caller?.user;
   const base = { actorId: user ? actorOf(user) : null, ...clientOf(connection) };
   if (LIMIT_ERRORS.has(error.id)) {
     ctx.audit.record({
@@ -65,7 +66,7 @@ function eventsOfAnswer(ctx: ServerContext, definition: ActionDefinition | undef
     return;
   }
   // A Basic request whose caller was found logged in: its error is the action's.
-  const strategy = request.basic && user ? null : loginStrategy(definition, request);
+  const strategy = caller?.source === 'basic' ? null : loginStrategy(definition, request);
   if (strategy === null || !isLoginRefusal(error.id, error.status)) return;
   const username = request.basic ? request.basic.username : usernameOf(request.body);
   const known = served(ctx, strategy);

@@ -93,7 +93,7 @@ function cookieSource(ctx: ServerContext): CallerSource {
   return {
     name: 'cookie',
     find(request, connection) {
-      if (connection.cookie == null || request.bearer !== undefined || request.jwt !== null || request.basic !== undefined) return undefined;
+      if (request.bearer !== undefined || request.jwt !== null || request.basic !== undefined) return undefined;
       const token = tokenFromCookie(request, connection, ctx.config.server);
       return token === null ? undefined : callerOfToken(ctx, token, 'cookie', connection);
     },

@@ -138,7 +138,6 @@ export class Funnel {
       body: validatePart(definition.body, request.body, 'body'),
       user: caller.user,
       token: caller.token,
-      source: caller.source,
       connection,
       requestId: request.requestId,
       ctx: this.ctx,
@@ -179,7 +178,7 @@ export class Funnel {
     metrics.answered[connection.protocol][answer.error === null ? 0 : 1]! += 1;
     if (answer.error !== null) {
       metrics.logins.refused(answer.error.id);
-      auditAnswer(this.ctx, served?.definition, request, answer, connection, caller?.user);
+      auditAnswer(this.ctx, served?.definition, request, answer, connection, caller);
     }
     if (served?.limitedAs === 'login') this.countLogin(request, answer);
     return answer;

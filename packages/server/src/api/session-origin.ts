@@ -11,7 +11,12 @@ export const USER_AGENT_LIMIT = 256;
  * {@link USER_AGENT_LIMIT} characters and stripped of control characters (it is shown back).
  */
 export function sessionOrigin(strategy: string | null, connection: Connection): SessionOrigin {
-  const header = connection.headers['user-agent'];
-  const agent = Array.isArray(header) ? header[0] : header;
+  const agent = userAgentOf(connection);
   return { strategy, ip: connection.ip ?? null, userAgent: agent ? echo(agent, USER_AGENT_LIMIT) || null : null };
+}
+
+/** The client's `User-Agent` header as sent (over WebSocket, the upgrade's), or undefined. */
+export function userAgentOf(connection: Connection): string | undefined {
+  const header = connection.headers['user-agent'];
+  return Array.isArray(header) ? header[0] : header;
 }
